@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.DataProtection;
+using System.Text.Json.Serialization;
+using Herald.Auth;
+using Herald.Errors;
+using Herald.Keys;
+using Herald.Options;
+using Herald.Projects;
+using Herald.Storage;
+
+namespace Herald.Common;
+
+public static class HeraldServices
+{
+    public const string DefaultUrl = "http://localhost:5080";
+
+    public static WebApplicationBuilder AddHerald(this WebApplicationBuilder builder)
+    {
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
+            builder.WebHost.UseUrls(DefaultUrl);
+
+        var services = builder.Services;
+        services.AddOptions<HeraldOptions>().BindConfiguration(HeraldOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<HeraldOptions>, HeraldOptionsValidator>();
+        services.AddSingleton(TimeProvider.System);
+        var dataDirectory = builder.Configuration[$"{HeraldOptions.Section}:{nameof(HeraldOptions.DataDirectory)}"] ?? new HeraldOptions().DataDirectory;
+        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "data-protection")));
+        services.AddSingleton<PlanCatalog>();
+        services.AddSingleton<Db>();
+        services.AddSingleton<Migrator>();
+        services.AddSingleton<ProjectStore>();
+        services.AddSingleton<KeyStore>();
+        services.AddSingleton<Bootstrapper>();
+
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        });
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemCodes.Fill);
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddHeraldAuth();
+        services.AddHeraldOpenApi();
+        return builder;
+    }
+
+    /// <summary>Migrates the store and creates the first project and keys when the database is empty.</summary>
+    public static async Task InitializeHeraldAsync(this WebApplication app)
+    {
+        app.Services.GetRequiredService<Migrator>().Migrate();
+        await app.Services.GetRequiredService<Bootstrapper>().RunAsync();
+    }
+
+    public static WebApplication UseHerald(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+}

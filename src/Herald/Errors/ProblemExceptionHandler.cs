@@ -1,0 +1,87 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace Herald.Errors;
+
+/// <summary>
+/// Turns request-binding failures (bad JSON, wrong types, unknown fields, oversized bodies) into problem+json naming
+/// the field, and anything unexpected into a bare 500 with no details.
+/// </summary>
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
+    {
+        var problem = exception switch
+        {
+            BadHttpRequestException bad => FromBadRequest(bad),
+            _ => null,
+        };
+        if (problem is null)
+        {
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+            problem = Problems.Create(StatusCodes.Status500InternalServerError, "internal_error", "Something went wrong on our side.",
+                "The error was logged. Nothing in the request was changed unless a response said otherwise.");
+        }
+
+        context.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static Microsoft.AspNetCore.Mvc.ProblemDetails FromBadRequest(BadHttpRequestException bad)
+    {
+        if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            return Problems.Create(413, "payload_too_large", "The request body is too large.");
+        if (bad.StatusCode == StatusCodes.Status415UnsupportedMediaType)
+            return Problems.Create(415, "unsupported_media_type", "Send the body as application/json.", field: "body");
+
+        if (bad.InnerException is JsonException json)
+        {
+            var field = FieldFromPath(json.Path);
+            var message = json.Message;
+            if (message.Contains("could not be mapped", StringComparison.Ordinal))
+            {
+                var name = field ?? UnknownMember(message) ?? "body";
+                return Problems.Create(400, "unknown_field", "The request body has a field Herald does not know.",
+                    $"Unknown field '{name}'.", name, new Dictionary<string, string[]> { [name] = ["is not a known field."] });
+            }
+            if (field is not null && message.Contains("could not be converted", StringComparison.Ordinal))
+                return Problems.Create(400, "invalid_type", "A field has the wrong type.", $"Field '{field}' has the wrong JSON type.", field,
+                    new Dictionary<string, string[]> { [field] = ["has the wrong JSON type."] });
+            return Problems.Create(400, "malformed_json", "The request body is not valid JSON.",
+                field is null ? "The body could not be parsed as JSON." : $"The body could not be parsed near '{field}'.", field ?? "body");
+        }
+
+        if (BoundParameter(bad.Message) is { } parameter)
+            return Problems.Create(400, "invalid_parameter", "A parameter has an invalid value.", $"'{parameter}' has an invalid value.", parameter,
+                new Dictionary<string, string[]> { [parameter] = ["has an invalid value."] });
+        if (bad.Message.Contains("no body was provided", StringComparison.Ordinal)
+            || bad.Message.Contains("was not provided from body", StringComparison.Ordinal))
+            return Problems.Create(400, "body_required", "A JSON request body is required.", field: "body");
+        return Problems.Create(bad.StatusCode, "bad_request", "The request could not be read.");
+    }
+
+    /// <summary>"$.filters.categories[0]" → "filters.categories[0]"; "$" or null → null.</summary>
+    internal static string? FieldFromPath(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path == "$") return null;
+        return path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+    }
+
+    /// <summary>"Failed to bind parameter \"int? limit\" from \"x\"." → "limit" (the submitted value is not echoed).</summary>
+    private static string? BoundParameter(string message)
+    {
+        const string marker = "Failed to bind parameter \"";
+        if (!message.StartsWith(marker, StringComparison.Ordinal)) return null;
+        var end = message.IndexOf('"', marker.Length);
+        if (end < 0) return null;
+        var declaration = message[marker.Length..end];
+        return declaration[(declaration.LastIndexOf(' ') + 1)..];
+    }
+
+    private static string? UnknownMember(string message)
+    {
+        var start = message.IndexOf('\'');
+        var end = start < 0 ? -1 : message.IndexOf('\'', start + 1);
+        return end > start + 1 && end - start <= 65 ? message[(start + 1)..end] : null;
+    }
+}

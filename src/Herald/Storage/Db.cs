@@ -1,0 +1,56 @@
+using System.Data.Common;
+using Herald.Options;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Herald.Storage;
+
+/// <summary>Opens connections to the configured store. SQL written against it is portable between SQLite and PostgreSQL.</summary>
+public sealed class Db : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource? _postgres;
+    private readonly string? _sqlite;
+
+    public Db(IOptions<HeraldOptions> options)
+    {
+        var o = options.Value;
+        Kind = o.Storage.Provider.Trim().Equals("postgres", StringComparison.OrdinalIgnoreCase) ? StoreKind.Postgres : StoreKind.Sqlite;
+        if (Kind == StoreKind.Postgres)
+        {
+            _postgres = NpgsqlDataSource.Create(o.Storage.ConnectionString!);
+            return;
+        }
+
+        var builder = string.IsNullOrWhiteSpace(o.Storage.ConnectionString)
+            ? new SqliteConnectionStringBuilder { DataSource = Path.Combine(o.DataDirectory, "herald.db") }
+            : new SqliteConnectionStringBuilder(o.Storage.ConnectionString);
+        builder.Pooling = true;
+        builder.DefaultTimeout = 30; // also the busy wait while another writer holds the lock
+        var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
+        if (directory is not null) Directory.CreateDirectory(directory);
+        _sqlite = builder.ToString();
+    }
+
+    public StoreKind Kind { get; }
+
+    public string ConnectionString => _sqlite ?? _postgres!.ConnectionString;
+
+    public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
+    {
+        if (_postgres is not null)
+            return await _postgres.OpenConnectionAsync(ct);
+
+        var connection = new SqliteConnection(_sqlite);
+        await connection.OpenAsync(ct);
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;";
+        await pragma.ExecuteNonQueryAsync(ct);
+        return connection;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_postgres is not null) await _postgres.DisposeAsync();
+    }
+}

@@ -1,0 +1,3 @@
+namespace Herald.Storage;
+
+public enum StoreKind { Sqlite, Postgres }
