@@ -1,5 +1,8 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.Extensions.Options;
 using System.Text.Json.Serialization;
 using Herald.Auth;
 using Herald.Errors;
@@ -21,10 +24,11 @@ public static class HeraldServices
 
         var services = builder.Services;
         services.AddOptions<HeraldOptions>().BindConfiguration(HeraldOptions.Section).ValidateOnStart();
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<HeraldOptions>, HeraldOptionsValidator>();
+        services.AddSingleton<IValidateOptions<HeraldOptions>, HeraldOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
-        var dataDirectory = builder.Configuration[$"{HeraldOptions.Section}:{nameof(HeraldOptions.DataDirectory)}"] ?? new HeraldOptions().DataDirectory;
-        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "data-protection")));
+        services.AddDataProtection();
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<HeraldOptions>, ILoggerFactory>((keys, herald, logs) =>
+            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(herald.Value.DataDirectory, "data-protection")), logs));
         services.AddSingleton<PlanCatalog>();
         services.AddSingleton<Db>();
         services.AddSingleton<Migrator>();

@@ -44,9 +44,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 return Problems.Create(400, "unknown_field", "The request body has a field Herald does not know.",
                     $"Unknown field '{name}'.", name, new Dictionary<string, string[]> { [name] = ["is not a known field."] });
             }
-            if (field is not null && message.Contains("could not be converted", StringComparison.Ordinal))
-                return Problems.Create(400, "invalid_type", "A field has the wrong type.", $"Field '{field}' has the wrong JSON type.", field,
-                    new Dictionary<string, string[]> { [field] = ["has the wrong JSON type."] });
+            if (message.Contains("could not be converted", StringComparison.Ordinal))
+            {
+                var name = field ?? "body";
+                return Problems.Create(400, "invalid_type", "A field has the wrong type.", $"'{name}' has the wrong JSON type.", name,
+                    new Dictionary<string, string[]> { [name] = ["has the wrong JSON type."] });
+            }
             return Problems.Create(400, "malformed_json", "The request body is not valid JSON.",
                 field is null ? "The body could not be parsed as JSON." : $"The body could not be parsed near '{field}'.", field ?? "body");
         }

@@ -19,6 +19,7 @@ public sealed class Db : IAsyncDisposable
         if (Kind == StoreKind.Postgres)
         {
             _postgres = NpgsqlDataSource.Create(o.Storage.ConnectionString!);
+            ConnectionString = o.Storage.ConnectionString!;
             return;
         }
 
@@ -30,11 +31,13 @@ public sealed class Db : IAsyncDisposable
         var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
         if (directory is not null) Directory.CreateDirectory(directory);
         _sqlite = builder.ToString();
+        ConnectionString = _sqlite;
     }
 
     public StoreKind Kind { get; }
 
-    public string ConnectionString => _sqlite ?? _postgres!.ConnectionString;
+    /// <summary>The full connection string (with credentials): for the migrator only, never for logs.</summary>
+    public string ConnectionString { get; }
 
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {
