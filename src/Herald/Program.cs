@@ -1,4 +1,6 @@
 using Herald.Common;
+using Herald.Destinations;
+using Herald.Secrets;
 using Herald.Health;
 using Herald.Keys;
 using Herald.Projects;
@@ -13,15 +15,28 @@ app.MapHealth();
 app.MapHeraldOpenApi();
 app.MapProjects();
 app.MapKeys();
+app.MapSecrets();
+app.MapDestinations();
 
 try
 {
     await app.InitializeHeraldAsync();
+    if (args.FirstOrDefault() == "reseal")
+    {
+        var result = await app.Services.GetRequiredService<Resealer>().ResealAsync();
+        Console.WriteLine($"Re-sealed {result.Resealed} value(s) under master key {result.CurrentKeyId}.");
+        return 0;
+    }
 }
 catch (OptionsValidationException invalid)
 {
     Console.Error.WriteLine("Herald cannot start, a setting is invalid:");
     foreach (var failure in invalid.Failures) Console.Error.WriteLine($"  - {failure}");
+    return 1;
+}
+catch (StartupException stop)
+{
+    Console.Error.WriteLine($"Herald cannot start: {stop.Message}");
     return 1;
 }
 

@@ -7,6 +7,10 @@ public static class AuthExtensions
 {
     public const string OperatorPolicy = "operator";
     public const string AdminPolicy = "admin";
+    /// <summary>Any key that belongs to a project (admin or member): project-scoped routes such as /v1/destinations.</summary>
+    public const string ProjectKeyPolicy = "project-key";
+    /// <summary>An admin key of a project: changes to that project's outbound integrations.</summary>
+    public const string ProjectAdminPolicy = "project-admin";
 
     public static IServiceCollection AddHeraldAuth(this IServiceCollection services)
     {
@@ -14,7 +18,9 @@ public static class AuthExtensions
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.Scheme, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(OperatorPolicy, p => p.RequireRole(Roles.Operator))
-            .AddPolicy(AdminPolicy, p => p.RequireRole(Roles.Admin, Roles.Operator));
+            .AddPolicy(AdminPolicy, p => p.RequireRole(Roles.Admin, Roles.Operator))
+            .AddPolicy(ProjectKeyPolicy, p => p.RequireRole(Roles.Admin, Roles.Member))
+            .AddPolicy(ProjectAdminPolicy, p => p.RequireRole(Roles.Admin));
         return services;
     }
 }

@@ -5,6 +5,9 @@ using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Options;
 using System.Text.Json.Serialization;
 using Herald.Auth;
+using Herald.Destinations;
+using Herald.Net;
+using Herald.Secrets;
 using Herald.Errors;
 using Herald.Keys;
 using Herald.Options;
@@ -35,6 +38,16 @@ public static class HeraldServices
         services.AddSingleton<ProjectStore>();
         services.AddSingleton<KeyStore>();
         services.AddSingleton<Bootstrapper>();
+        services.AddSingleton(provider => KeyRingLoader.Load(
+            provider.GetRequiredService<IOptions<HeraldOptions>>(), provider.GetRequiredService<ILoggerFactory>().CreateLogger("Herald.Secrets")));
+        services.AddSingleton<Sealer>();
+        services.AddSingleton<Fingerprinter>();
+        services.AddSingleton<SecretsInitializer>();
+        services.AddSingleton<Resealer>();
+        services.AddHeraldNet();
+        services.AddSingleton<DestinationStore>();
+        services.AddSingleton<DestinationService>();
+        services.AddSingleton<DestinationTester>();
 
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -54,7 +67,11 @@ public static class HeraldServices
     /// <summary>Migrates the store and creates the first project and keys when the database is empty.</summary>
     public static async Task InitializeHeraldAsync(this WebApplication app)
     {
+        var options = app.Services.GetRequiredService<IOptions<HeraldOptions>>().Value;
+        if (options.Delivery.AllowHttp)
+            app.Logger.LogWarning("Herald:Delivery:AllowHttp is on: destinations may use plain http. This is a development switch.");
         app.Services.GetRequiredService<Migrator>().Migrate();
+        await app.Services.GetRequiredService<SecretsInitializer>().InitializeAsync();
         await app.Services.GetRequiredService<Bootstrapper>().RunAsync();
     }
 

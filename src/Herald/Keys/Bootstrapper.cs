@@ -1,4 +1,5 @@
 using System.Text;
+using Herald.Common;
 using Herald.Options;
 using Herald.Projects;
 using Herald.Storage;
@@ -66,12 +67,7 @@ public sealed class Bootstrapper(Db db, ProjectStore projects, KeyStore keys, IO
             HERALD_PROJECT_ID={projectId}
             {keyLines}
             """;
-        var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows()) fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using var stream = new FileStream(KeysFilePath, fileOptions);
-        using var writer = new StreamWriter(stream);
-        writer.Write(content);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(KeysFilePath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        PrivateFile.Write(KeysFilePath, content);
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

@@ -19,6 +19,33 @@ public sealed class HeraldOptions
     };
 
     public string DefaultPlan { get; set; } = "pro";
+
+    public SecretsOptions Secrets { get; set; } = new();
+    public DeliveryOptions Delivery { get; set; } = new();
+}
+
+public sealed class SecretsOptions
+{
+    /// <summary>Base64 of 32 bytes. Empty on SQLite means a key file generated under the data directory.</summary>
+    public string? MasterKey { get; set; }
+    /// <summary>Earlier master keys (base64), still used to open values sealed before a rotation.</summary>
+    public List<string> PreviousKeys { get; set; } = [];
+}
+
+public sealed class DeliveryOptions
+{
+    /// <summary>Development switch: allow http:// destinations.</summary>
+    public bool AllowHttp { get; set; }
+    /// <summary>CIDR networks exempted from the blocked ranges, e.g. 10.20.0.0/16.</summary>
+    public List<string> AllowedNetworks { get; set; } = [];
+    /// <summary>curl-style overrides "host:port=address:port", e.g. hooks.slack.com:443=127.0.0.1:9443.</summary>
+    public List<string> Resolve { get; set; } = [];
+    /// <summary>PEM file of extra CA certificates trusted for destinations.</summary>
+    public string? ExtraCaCertificates { get; set; }
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
+    public int MaxUrlLength { get; set; } = 2048;
+    public int MaxResponseBodyBytes { get; set; } = 16 * 1024;
 }
 
 public sealed class StorageOptions

@@ -1,3 +1,4 @@
+using Herald.Secrets;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Options;
@@ -38,7 +39,42 @@ public sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         if (!o.Plans.ContainsKey(o.Bootstrap.Plan ?? ""))
             errors.Add($"Herald:Bootstrap:Plan '{o.Bootstrap.Plan}' is not one of Herald:Plans ({string.Join(", ", o.Plans.Keys)}).");
 
+        ValidateSecrets(errors, o, provider);
+        ValidateDelivery(errors, o.Delivery);
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateSecrets(List<string> errors, HeraldOptions o, string? provider)
+    {
+        if (!string.IsNullOrWhiteSpace(o.Secrets.MasterKey) && !MasterKey.TryParse(o.Secrets.MasterKey, out _, out var error))
+            errors.Add($"Herald:Secrets:MasterKey {error}.");
+        if (provider == "postgres" && string.IsNullOrWhiteSpace(o.Secrets.MasterKey))
+            errors.Add("Herald:Secrets:MasterKey is required with PostgreSQL, so every node seals and opens secrets with the same key " +
+                       "(base64 of 32 random bytes: openssl rand -base64 32).");
+        for (var i = 0; i < o.Secrets.PreviousKeys.Count; i++)
+            if (!MasterKey.TryParse(o.Secrets.PreviousKeys[i], out _, out var previousError))
+                errors.Add($"Herald:Secrets:PreviousKeys:{i} {previousError}.");
+    }
+
+    private static void ValidateDelivery(List<string> errors, DeliveryOptions d)
+    {
+        for (var i = 0; i < d.AllowedNetworks.Count; i++)
+            if (!System.Net.IPNetwork.TryParse(d.AllowedNetworks[i], out _))
+                errors.Add($"Herald:Delivery:AllowedNetworks:{i} must be a CIDR network such as 10.20.0.0/16 (got '{d.AllowedNetworks[i]}').");
+        for (var i = 0; i < d.Resolve.Count; i++)
+            if (!Net.HostResolver.TryParseOverride(d.Resolve[i], out _, out _, out _))
+                errors.Add($"Herald:Delivery:Resolve:{i} must look like host:port=address:port (got '{d.Resolve[i]}').");
+        if (!string.IsNullOrWhiteSpace(d.ExtraCaCertificates) && !File.Exists(d.ExtraCaCertificates))
+            errors.Add($"Herald:Delivery:ExtraCaCertificates: no file at '{d.ExtraCaCertificates}'.");
+        if (d.ConnectTimeout <= TimeSpan.Zero || d.ConnectTimeout > TimeSpan.FromMinutes(1))
+            errors.Add("Herald:Delivery:ConnectTimeout must be between 00:00:00.001 and 00:01:00.");
+        if (d.Timeout <= TimeSpan.Zero || d.Timeout > TimeSpan.FromMinutes(5))
+            errors.Add("Herald:Delivery:Timeout must be between 00:00:00.001 and 00:05:00.");
+        if (d.MaxUrlLength is < 64 or > 8192)
+            errors.Add("Herald:Delivery:MaxUrlLength must be between 64 and 8192.");
+        if (d.MaxResponseBodyBytes is < 0 or > 1024 * 1024)
+            errors.Add("Herald:Delivery:MaxResponseBodyBytes must be between 0 and 1048576.");
     }
 
     private static void CheckBootstrapKey(List<string> errors, string setting, string? value)

@@ -30,8 +30,12 @@ public sealed class HeraldFactory : WebApplicationFactory<Program>
             ["Herald:Bootstrap:AdminKey"] = AdminKey,
             ["Herald:Bootstrap:OperatorKey"] = OperatorKey,
         };
+        if (store == Stores.Postgres) _settings["Herald:Secrets:MasterKey"] = TestMasterKey;
         foreach (var (key, value) in settings) _settings[key] = value;
     }
+
+    /// <summary>PostgreSQL needs a configured master key; SQLite tests use the generated key file.</summary>
+    public const string TestMasterKey = "dGVzdC1tYXN0ZXIta2V5LXRlc3QtbWFzdGVyLWtleSE=";
 
     public string Store { get; }
     public string DataDirectory { get; }
@@ -39,11 +43,27 @@ public sealed class HeraldFactory : WebApplicationFactory<Program>
     public LogCapture Logs { get; } = new();
 
     /// <summary>A new, empty database of <paramref name="store"/>; settings override the defaults above (null removes one).</summary>
-    public static async Task<HeraldFactory> CreateAsync(string store, Dictionary<string, string?>? settings = null)
+    public static async Task<HeraldFactory> CreateAsync(string store, Dictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("herald-test-").FullName;
         var connectionString = store == Stores.Postgres ? await Stores.CreatePostgresDatabaseAsync() : null;
-        return new HeraldFactory(store, dataDirectory, connectionString, settings ?? []);
+        return new HeraldFactory(store, dataDirectory, connectionString, settings ?? []) { _services = services };
+    }
+
+    private Action<IServiceCollection>? _services;
+
+    /// <summary>Settings for destinations on the test receivers: loopback allowed, the test CA trusted, pinned hosts resolved to the receiver.</summary>
+    public static Dictionary<string, string?> ReceiverSettings(int port, params string[] pinnedHosts)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Herald:Delivery:AllowedNetworks:0"] = "127.0.0.0/8",
+            ["Herald:Delivery:ExtraCaCertificates"] = TestCertificates.CaPemPath,
+        };
+        for (var i = 0; i < pinnedHosts.Length; i++)
+            settings[$"Herald:Delivery:Resolve:{i}"] = $"{pinnedHosts[i]}:443=127.0.0.1:{port}";
+        return settings;
     }
 
     /// <summary>A second instance on the same database and data directory, as after a restart.</summary>
@@ -51,7 +71,7 @@ public sealed class HeraldFactory : WebApplicationFactory<Program>
     {
         var merged = new Dictionary<string, string?>(_settings);
         foreach (var (key, value) in settings ?? []) merged[key] = value;
-        return new HeraldFactory(Store, DataDirectory, ConnectionString, merged) { _ownsStorage = false };
+        return new HeraldFactory(Store, DataDirectory, ConnectionString, merged) { _ownsStorage = false, _services = _services };
     }
 
     private bool _ownsStorage = true;
@@ -60,6 +80,7 @@ public sealed class HeraldFactory : WebApplicationFactory<Program>
     {
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+        if (_services is not null) builder.ConfigureServices(_services);
     }
 
     public HttpClient ClientWithKey(string? key)

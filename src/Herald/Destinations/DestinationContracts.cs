@@ -1,0 +1,26 @@
+using Herald.Common;
+
+namespace Herald.Destinations;
+
+public sealed record CreateDestinationRequest(
+    string? Kind, string? Name, string? Url, string? Method, Dictionary<string, string>? Headers,
+    List<string>? Events, List<string>? Categories, string? Secret);
+
+public sealed record UpdateDestinationRequest(
+    string? Name, string? Status, string? Url, string? Method, Optional<Dictionary<string, string>?> Headers,
+    List<string>? Events, Optional<List<string>?> Categories);
+
+/// <summary>A destination as Herald's own API shows it: host and fingerprint, never the URL, headers or secret.</summary>
+public sealed record DestinationResponse(
+    string Id, string Object, string Kind, string Name, string Status, string DestinationHost, string SecretFingerprint,
+    string Method, IReadOnlyList<string> Events, IReadOnlyList<string>? Categories, bool HasCustomHeaders, bool Signed,
+    string? LastDeliveryStatus, DateTime? LastDeliveryAt, DateTime CreatedAt, DateTime UpdatedAt)
+{
+    public static DestinationResponse From(DestinationRecord d) => new(
+        d.Id, "destination", d.Kind, d.Name, d.Status, d.DestinationHost, d.UrlFingerprint, d.HttpMethod,
+        DestinationService.EventsOf(d), DestinationService.CategoriesOf(d), d.HeadersSealed is not null, d.SigningSecretSealed is not null,
+        d.LastDeliveryStatus, Clock.FromMs(d.LastDeliveryAt), Clock.FromMs(d.CreatedAt), Clock.FromMs(d.UpdatedAt));
+}
+
+/// <summary>Returned once, when a destination is created with a generated signing secret.</summary>
+public sealed record CreatedDestinationResponse(DestinationResponse Destination, string? SigningSecret);

@@ -1,0 +1,26 @@
+namespace Herald.Destinations;
+
+/// <summary>A destination row. Sealed columns stay sealed here; <see cref="DestinationService"/> opens them when sending.</summary>
+public sealed record DestinationRecord
+{
+    public required string Id { get; init; }
+    public required string ProjectId { get; init; }
+    public required string Kind { get; init; }
+    public required string Surface { get; init; }
+    public required string Name { get; init; }
+    public required string UrlSealed { get; init; }
+    public required string UrlFingerprint { get; init; }
+    public required string DestinationHost { get; init; }
+    public string HttpMethod { get; init; } = "POST";
+    public string? HeadersSealed { get; init; }
+    public string? SigningSecretSealed { get; init; }
+    public string? PreviousSecretSealed { get; init; }
+    public long? PreviousSecretExpiresAt { get; init; }
+    public required string EventTypes { get; init; }
+    public string? Categories { get; init; }
+    public required string Status { get; init; }
+    public string? LastDeliveryStatus { get; init; }
+    public long? LastDeliveryAt { get; init; }
+    public long CreatedAt { get; init; }
+    public long UpdatedAt { get; init; }
+}

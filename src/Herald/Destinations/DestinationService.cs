@@ -1,0 +1,223 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Herald.Common;
+using Herald.Errors;
+using Herald.Net;
+using Herald.Options;
+using Herald.Projects;
+using Herald.Secrets;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Herald.Destinations;
+
+/// <summary>
+/// The one place destinations are validated, sealed, created and changed, whichever route family asks.
+/// URLs, custom headers and signing secrets are sealed before they reach the store; only host and fingerprint stay readable.
+/// </summary>
+public sealed partial class DestinationService(
+    DestinationStore store, ProjectStore projects, PlanCatalog plans, UrlValidator urls, Sealer sealer, Fingerprinter fingerprints,
+    TimeProvider time)
+{
+    public const int MaxNameLength = 100;
+    public const int MaxEvents = 100;
+    public const int MaxCategories = 50;
+    public const int MaxHeaders = 20;
+    private static readonly string[] Methods = ["POST", "PUT", "PATCH"];
+    private static readonly string[] ReservedHeaders =
+        ["host", "content-type", "content-length", "transfer-encoding", "connection", "webhook-id",
+         "webhook-timestamp", "webhook-signature", "x-herald-signature", "user-agent", "cookie", "proxy-authorization", "te", "upgrade"];
+
+    public async Task<(DestinationRecord? Destination, ProblemHttpResult? Problem)> CreateAsync(string projectId, DestinationInput input, CancellationToken ct)
+    {
+        var f = input.Fields;
+        var v = new Validation();
+        var name = v.Text(f.Name, input.Name, MaxNameLength) ?? DefaultName(input.Kind);
+        var method = CheckMethod(v, f.Method, input.Method);
+        var headers = CheckHeaders(v, f.Headers, input.Headers);
+        var events = CheckEvents(v, f.Events, input.Events) ?? ["*"];
+        var categories = CheckCategories(v, f.Categories, input.Categories);
+        var secret = CheckSecret(v, f.Secret, input.SigningSecret);
+        var url = await urls.CheckAsync(input.Url, DestinationKinds.PinOf(input.Kind), ct);
+        if (!url.IsValid) v.Add(f.Url, url.Error!);
+        if (!v.IsValid) return (null, v.Problem());
+
+        var project = await projects.GetAsync(projectId, ct) ?? throw new InvalidOperationException("The caller's project is gone.");
+        var id = Guid.CreateVersion7().ToString();
+        var now = time.NowMs();
+        if (input.Kind == DestinationKinds.Webhook) secret ??= NewSigningSecret();
+        var destination = new DestinationRecord
+        {
+            Id = id,
+            ProjectId = projectId,
+            Kind = input.Kind,
+            Surface = input.Surface,
+            Name = name,
+            UrlSealed = sealer.Seal(input.Url!.Trim(), SealedColumns.DestinationUrl.Context(id)),
+            UrlFingerprint = fingerprints.Of(input.Url!.Trim()),
+            DestinationHost = url.Host!,
+            HttpMethod = method,
+            HeadersSealed = headers is null ? null : sealer.Seal(JsonSerializer.Serialize(headers), SealedColumns.DestinationHeaders.Context(id)),
+            SigningSecretSealed = secret is null ? null : sealer.Seal(secret, SealedColumns.DestinationSecret.Context(id)),
+            EventTypes = JsonSerializer.Serialize(events),
+            Categories = categories is null ? null : JsonSerializer.Serialize(categories),
+            Status = DestinationStatuses.Active,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+
+        var limit = plans.ConnectorLimit(project.Plan);
+        if (!await store.InsertWithinLimitAsync(destination, limit, ct))
+            return (null, Problems.Result(Problems.Create(StatusCodes.Status403Forbidden, "plan_limit_reached",
+                "The project's plan allows no more connectors.",
+                $"The '{project.Plan}' plan allows {limit} connector(s); remove one or move the project to a larger plan.")));
+        return (destination, null);
+    }
+
+    /// <summary>Applies a change to an existing destination; URL changes are validated and re-sealed like a new install.</summary>
+    public async Task<(DestinationRecord? Destination, ProblemHttpResult? Problem)> UpdateAsync(DestinationRecord current, DestinationChange change, CancellationToken ct)
+    {
+        var f = change.Fields;
+        var v = new Validation();
+        var updated = current;
+        if (change.Name is not null) updated = updated with { Name = v.Text(f.Name, change.Name, MaxNameLength) ?? current.Name };
+        if (change.Status is not null)
+        {
+            if (change.Status is DestinationStatuses.Active or DestinationStatuses.Disabled) updated = updated with { Status = change.Status };
+            else v.Add(f.Status, "must be 'active' or 'disabled'.");
+        }
+        if (change.Events is not null) updated = updated with { EventTypes = JsonSerializer.Serialize(CheckEvents(v, f.Events, change.Events) ?? ["*"]) };
+        if (change.Categories.IsSet)
+        {
+            var categories = change.Categories.Value is null ? null : CheckCategories(v, f.Categories, change.Categories.Value);
+            updated = updated with { Categories = categories is null ? null : JsonSerializer.Serialize(categories) };
+        }
+        if (change.Method is not null) updated = updated with { HttpMethod = CheckMethod(v, f.Method, change.Method) };
+        if (change.Headers.IsSet)
+        {
+            var headers = change.Headers.Value is null ? null : CheckHeaders(v, f.Headers, change.Headers.Value);
+            updated = updated with { HeadersSealed = headers is null ? null : sealer.Seal(JsonSerializer.Serialize(headers), SealedColumns.DestinationHeaders.Context(current.Id)) };
+        }
+        if (change.Url is not null)
+        {
+            var url = await urls.CheckAsync(change.Url, DestinationKinds.PinOf(current.Kind), ct);
+            if (!url.IsValid) v.Add(f.Url, url.Error!);
+            else updated = updated with
+            {
+                UrlSealed = sealer.Seal(change.Url.Trim(), SealedColumns.DestinationUrl.Context(current.Id)),
+                UrlFingerprint = fingerprints.Of(change.Url.Trim()),
+                DestinationHost = url.Host!,
+            };
+        }
+        if (!v.IsValid) return (null, v.Problem());
+        return await store.UpdateAsync(updated, ct) ? (updated, null) : (null, Problems.NotFound("Destination"));
+    }
+
+    public string OpenUrl(DestinationRecord d) => sealer.Open(d.UrlSealed, SealedColumns.DestinationUrl.Context(d.Id));
+
+    public IReadOnlyDictionary<string, string> OpenHeaders(DestinationRecord d) => d.HeadersSealed is null
+        ? new Dictionary<string, string>()
+        : JsonSerializer.Deserialize<Dictionary<string, string>>(sealer.Open(d.HeadersSealed, SealedColumns.DestinationHeaders.Context(d.Id)))!;
+
+    public string? OpenSigningSecret(DestinationRecord d) =>
+        d.SigningSecretSealed is null ? null : sealer.Open(d.SigningSecretSealed, SealedColumns.DestinationSecret.Context(d.Id));
+
+    public static IReadOnlyList<string> EventsOf(DestinationRecord d) => JsonSerializer.Deserialize<string[]>(d.EventTypes)!;
+
+    public static IReadOnlyList<string>? CategoriesOf(DestinationRecord d) =>
+        d.Categories is null ? null : JsonSerializer.Deserialize<string[]>(d.Categories);
+
+    /// <summary>A Standard Webhooks secret: "whsec_" + base64 of 24 random bytes.</summary>
+    public static string NewSigningSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
+
+    private static string DefaultName(string kind) => kind switch
+    {
+        DestinationKinds.Slack => "Slack",
+        DestinationKinds.Discord => "Discord",
+        DestinationKinds.Teams => "Microsoft Teams",
+        DestinationKinds.Zapier => "Zapier",
+        _ => "Custom webhook",
+    };
+
+    private static string CheckMethod(Validation v, string field, string? method)
+    {
+        if (method is null) return "POST";
+        var upper = method.Trim().ToUpperInvariant();
+        if (Methods.Contains(upper)) return upper;
+        v.Add(field, "must be POST, PUT or PATCH.");
+        return "POST";
+    }
+
+    private static Dictionary<string, string>? CheckHeaders(Validation v, string field, IReadOnlyDictionary<string, string>? headers)
+    {
+        if (headers is null || headers.Count == 0) return null;
+        if (headers.Count > MaxHeaders) { v.Add(field, $"may have at most {MaxHeaders} entries."); return null; }
+        foreach (var (name, value) in headers)
+        {
+            if (!HeaderName().IsMatch(name)) v.Add($"{field}.{Truncate(name)}", "is not a valid header name.");
+            else if (ReservedHeaders.Contains(name.ToLowerInvariant())) v.Add($"{field}.{name}", "is set by Herald and cannot be overridden.");
+            else if (value is null || value.Length > 4096 || value.Any(c => c < ' ' && c != '\t' || c == '\x7f'))
+                v.Add($"{field}.{name}", "must be at most 4096 printable characters.");
+        }
+        return headers.ToDictionary();
+    }
+
+    internal static IReadOnlyList<string>? CheckEvents(Validation v, string field, IReadOnlyList<string>? events)
+    {
+        if (events is null) return null;
+        if (events.Count == 0) { v.Add(field, "must list at least one event type (use \"*\" for all)."); return null; }
+        if (events.Count > MaxEvents) { v.Add(field, $"may list at most {MaxEvents} event types."); return null; }
+        for (var i = 0; i < events.Count; i++)
+            if (events[i] is null || !EventPattern().IsMatch(events[i])) v.Add($"{field}[{i}]", "must be an event type such as db.insert, a pattern such as db.*, or *.");
+        return events.Distinct().ToList();
+    }
+
+    private static IReadOnlyList<string>? CheckCategories(Validation v, string field, IReadOnlyList<string>? categories)
+    {
+        if (categories is null) return null;
+        if (categories.Count > MaxCategories) { v.Add(field, $"may list at most {MaxCategories} categories."); return null; }
+        for (var i = 0; i < categories.Count; i++)
+            if (categories[i] is null || !Category().IsMatch(categories[i])) v.Add($"{field}[{i}]", "must be 1-64 letters, digits, '-', '_' or '.'.");
+        return categories.Count == 0 ? null : categories.Distinct().ToList();
+    }
+
+    private static string? CheckSecret(Validation v, string field, string? secret)
+    {
+        if (secret is null) return null;
+        if (!secret.StartsWith("whsec_", StringComparison.Ordinal) || secret.Length < 6 + 16 || secret.Length > 6 + 128 || secret.Any(char.IsWhiteSpace))
+        {
+            v.Add(field, "must start with whsec_ followed by 16 to 128 characters.");
+            return null;
+        }
+        return secret;
+    }
+
+    private static string Truncate(string s) => s.Length <= 40 ? s : s[..40];
+
+    [GeneratedRegex(@"^(\*|[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?)$")]
+    private static partial Regex EventPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex Category();
+
+    [GeneratedRegex(@"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")]
+    private static partial Regex HeaderName();
+}
+
+/// <summary>A change to a destination; null (or unset) fields stay as they are.</summary>
+public sealed record DestinationChange
+{
+    public string? Name { get; init; }
+    public string? Status { get; init; }
+    public string? Url { get; init; }
+    public string? Method { get; init; }
+    public Optional<IReadOnlyDictionary<string, string>?> Headers { get; init; }
+    public IReadOnlyList<string>? Events { get; init; }
+    public Optional<IReadOnlyList<string>?> Categories { get; init; }
+    public ChangeFieldNames Fields { get; init; } = ChangeFieldNames.Default;
+}
+
+public sealed record ChangeFieldNames(string Name, string Status, string Url, string Method, string Headers, string Events, string Categories)
+{
+    public static readonly ChangeFieldNames Default = new("name", "status", "url", "method", "headers", "events", "categories");
+}

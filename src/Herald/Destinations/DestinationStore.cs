@@ -1,0 +1,102 @@
+using System.Data.Common;
+using Dapper;
+using Herald.Common;
+using Herald.Storage;
+using Npgsql;
+
+namespace Herald.Destinations;
+
+/// <summary>SQL for the destinations table, the one model behind every connector, webhook and installation.</summary>
+public sealed class DestinationStore(Db db, TimeProvider time)
+{
+    private const string Columns = """
+        id AS Id, project_id AS ProjectId, kind AS Kind, surface AS Surface, name AS Name, url_sealed AS UrlSealed,
+        url_fingerprint AS UrlFingerprint, destination_host AS DestinationHost, http_method AS HttpMethod,
+        headers_sealed AS HeadersSealed, signing_secret_sealed AS SigningSecretSealed,
+        previous_secret_sealed AS PreviousSecretSealed, previous_secret_expires_at AS PreviousSecretExpiresAt,
+        event_types AS EventTypes, categories AS Categories, status AS Status, last_delivery_status AS LastDeliveryStatus,
+        last_delivery_at AS LastDeliveryAt, created_at AS CreatedAt, updated_at AS UpdatedAt
+        """;
+
+    /// <summary>
+    /// Inserts the destination unless the project already has <paramref name="limit"/> of them (null = no limit).
+    /// Count and insert happen in one transaction that serialises per project, so racing installs cannot exceed the plan.
+    /// </summary>
+    public async Task<bool> InsertWithinLimitAsync(DestinationRecord d, int? limit, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        if (connection is NpgsqlConnection)
+            await connection.ExecuteAsync(new CommandDefinition(
+                "SELECT id FROM projects WHERE id = @ProjectId FOR UPDATE", d, tx, cancellationToken: ct));
+        if (limit is not null)
+        {
+            var count = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+                "SELECT COUNT(*) FROM destinations WHERE project_id = @ProjectId", d, tx, cancellationToken: ct));
+            if (count >= limit) return false;
+        }
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO destinations (id, project_id, kind, surface, name, url_sealed, url_fingerprint, destination_host, http_method,
+                headers_sealed, signing_secret_sealed, event_types, categories, status, created_at, updated_at)
+            VALUES (@Id, @ProjectId, @Kind, @Surface, @Name, @UrlSealed, @UrlFingerprint, @DestinationHost, @HttpMethod,
+                @HeadersSealed, @SigningSecretSealed, @EventTypes, @Categories, @Status, @CreatedAt, @UpdatedAt)
+            """, d, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    public async Task<DestinationRecord?> GetAsync(string projectId, string id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<DestinationRecord>(new CommandDefinition(
+            $"SELECT {Columns} FROM destinations WHERE id = @id AND project_id = @projectId", new { projectId, id }, cancellationToken: ct));
+    }
+
+    public async Task<Page<DestinationRecord>> ListAsync(string projectId, string? kind, string? cursor, int limit, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var after = Cursor.TryDecode(cursor, out var afterAt, out var afterId);
+        var rows = (await connection.QueryAsync<DestinationRecord>(new CommandDefinition($"""
+            SELECT {Columns} FROM destinations
+            WHERE project_id = @projectId AND (@kind IS NULL OR kind = @kind)
+              AND (@after = 0 OR created_at > @afterAt OR (created_at = @afterAt AND id > @afterId))
+            ORDER BY created_at, id LIMIT @take
+            """, new { projectId, kind, after = after ? 1 : 0, afterAt, afterId, take = limit + 1 }, cancellationToken: ct))).ToList();
+        return Paging.ToPage(rows, limit, d => Cursor.Encode(d.CreatedAt, d.Id));
+    }
+
+    /// <summary>Writes the changeable fields of <paramref name="d"/>; false when it no longer exists.</summary>
+    public async Task<bool> UpdateAsync(DestinationRecord d, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var changed = await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE destinations SET name = @Name, url_sealed = @UrlSealed, url_fingerprint = @UrlFingerprint,
+                destination_host = @DestinationHost, http_method = @HttpMethod, headers_sealed = @HeadersSealed,
+                event_types = @EventTypes, categories = @Categories, status = @Status, updated_at = @UpdatedAt
+            WHERE id = @Id AND project_id = @ProjectId
+            """, d with { UpdatedAt = time.NowMs() }, cancellationToken: ct));
+        return changed > 0;
+    }
+
+    public async Task<bool> DeleteAsync(string projectId, string id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM destinations WHERE id = @id AND project_id = @projectId", new { projectId, id }, cancellationToken: ct)) > 0;
+    }
+
+    public async Task RecordLastDeliveryAsync(string id, string outcome, long at, CancellationToken ct, DbConnection? connection = null)
+    {
+        const string sql = """
+            UPDATE destinations SET last_delivery_status = @outcome, last_delivery_at = @at
+            WHERE id = @id AND (last_delivery_at IS NULL OR last_delivery_at <= @at)
+            """;
+        if (connection is not null)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(sql, new { id, outcome, at }, cancellationToken: ct));
+            return;
+        }
+        await using var own = await db.OpenAsync(ct);
+        await own.ExecuteAsync(new CommandDefinition(sql, new { id, outcome, at }, cancellationToken: ct));
+    }
+}

@@ -1,0 +1,32 @@
+using Herald.Common;
+using Herald.Connectors;
+using Herald.Delivery;
+using Herald.Net;
+
+namespace Herald.Destinations;
+
+/// <summary>The test button: renders a synthetic test.ping for the destination's kind, sends it through the real sender now,
+/// records the outcome as the destination's last delivery status, and returns it.</summary>
+public sealed class DestinationTester(DestinationService destinations, DestinationStore store, SafeHttpSender sender, TimeProvider time)
+{
+    public async Task<TestResult> TestAsync(DestinationRecord d, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var message = Message.TestPing(now, d.ProjectId);
+        var result = await SendAsync(d, message, ct);
+        await store.RecordLastDeliveryAsync(d.Id, result.Outcome, now.ToUnixTimeMilliseconds(), ct);
+        return new TestResult(result.Delivered, result.Outcome);
+    }
+
+    /// <summary>Renders, signs (custom webhooks) and sends one message to one destination.</summary>
+    public async Task<SendResult> SendAsync(DestinationRecord d, Message message, CancellationToken ct)
+    {
+        var payload = PayloadRenderer.Render(d.Kind, message);
+        var headers = new List<KeyValuePair<string, string>>(destinations.OpenHeaders(d)) { new("User-Agent", "Herald/1.0") };
+        if (destinations.OpenSigningSecret(d) is { } secret)
+            headers.AddRange(Signer.Headers(message.EventId, time.GetUtcNow(), payload.Body, [secret]));
+        return await sender.SendAsync(new HttpMethod(d.HttpMethod), new Uri(destinations.OpenUrl(d)), payload.Body, payload.ContentType, headers, ct);
+    }
+}
+
+public sealed record TestResult(bool Ok, string Status);

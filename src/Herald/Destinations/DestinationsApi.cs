@@ -1,0 +1,96 @@
+using Herald.Auth;
+using Herald.Common;
+using Herald.Errors;
+using Herald.Projects;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Herald.Destinations;
+
+/// <summary>/v1/destinations: Herald's own view of the destination model (the seed surfaces are further views of it).</summary>
+public static class DestinationsApi
+{
+    public static RouteGroupBuilder MapDestinations(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/destinations").WithTags("Destinations").RequireAuthorization(AuthExtensions.ProjectKeyPolicy);
+        group.MapPost("/", Create).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
+        group.MapGet("/", List);
+        group.MapGet("/{id}", Get);
+        group.MapPatch("/{id}", Update).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
+        group.MapDelete("/{id}", Delete).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
+        group.MapPost("/{id}/test", Test).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
+        return group;
+    }
+
+    private static async Task<Results<Created<CreatedDestinationResponse>, ProblemHttpResult>> Create(
+        CreateDestinationRequest request, HttpContext http, DestinationService destinations, CancellationToken ct)
+    {
+        var kind = request.Kind?.Trim().ToLowerInvariant();
+        if (kind is null || !DestinationKinds.All.Contains(kind))
+            return Problems.Validation("kind", $"must be one of: {string.Join(", ", DestinationKinds.All)}.");
+
+        var (destination, problem) = await destinations.CreateAsync(Caller.From(http.User).ProjectId!, new DestinationInput
+        {
+            Kind = kind,
+            Surface = "api",
+            Name = request.Name,
+            Url = request.Url,
+            Method = request.Method,
+            Headers = request.Headers,
+            Events = request.Events,
+            Categories = request.Categories,
+            SigningSecret = request.Secret,
+        }, ct);
+        if (problem is not null) return problem;
+        var generatedSecret = request.Secret is null ? destinations.OpenSigningSecret(destination!) : null;
+        return TypedResults.Created($"/v1/destinations/{destination!.Id}",
+            new CreatedDestinationResponse(DestinationResponse.From(destination), generatedSecret));
+    }
+
+    private static async Task<Ok<ListResponse<DestinationResponse>>> List(
+        HttpContext http, DestinationStore store, string? kind, string? cursor, int? limit, CancellationToken ct)
+    {
+        var page = await store.ListAsync(Caller.From(http.User).ProjectId!, kind, cursor, Limits.Clamp(limit), ct);
+        return TypedResults.Ok(ListResponse<DestinationResponse>.From(page, DestinationResponse.From));
+    }
+
+    private static async Task<Results<Ok<DestinationResponse>, ProblemHttpResult>> Get(
+        string id, HttpContext http, DestinationStore store, CancellationToken ct)
+    {
+        var destination = await Find(id, http, store, ct);
+        return destination is null ? Problems.NotFound("Destination") : TypedResults.Ok(DestinationResponse.From(destination));
+    }
+
+    private static async Task<Results<Ok<DestinationResponse>, ProblemHttpResult>> Update(
+        string id, UpdateDestinationRequest request, HttpContext http, DestinationStore store, DestinationService destinations, CancellationToken ct)
+    {
+        var current = await Find(id, http, store, ct);
+        if (current is null) return Problems.NotFound("Destination");
+        var (updated, problem) = await destinations.UpdateAsync(current, new DestinationChange
+        {
+            Name = request.Name,
+            Status = request.Status,
+            Url = request.Url,
+            Method = request.Method,
+            Headers = new(request.Headers.IsSet, request.Headers.Value),
+            Events = request.Events,
+            Categories = new(request.Categories.IsSet, request.Categories.Value),
+        }, ct);
+        return problem ?? (Results<Ok<DestinationResponse>, ProblemHttpResult>)TypedResults.Ok(DestinationResponse.From(updated!));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, HttpContext http, DestinationStore store, CancellationToken ct)
+    {
+        var projectId = Caller.From(http.User).ProjectId!;
+        return Guid.TryParse(id, out _) && await store.DeleteAsync(projectId, id, ct) ? TypedResults.NoContent() : Problems.NotFound("Destination");
+    }
+
+    private static async Task<Results<Ok<TestResult>, ProblemHttpResult>> Test(
+        string id, HttpContext http, DestinationStore store, DestinationTester tester, CancellationToken ct)
+    {
+        var destination = await Find(id, http, store, ct);
+        return destination is null ? Problems.NotFound("Destination") : TypedResults.Ok(await tester.TestAsync(destination, ct));
+    }
+
+    private static async Task<DestinationRecord?> Find(string id, HttpContext http, DestinationStore store, CancellationToken ct) =>
+        Guid.TryParse(id, out _) ? await store.GetAsync(Caller.From(http.User).ProjectId!, id, ct) : null;
+}

@@ -1,0 +1,128 @@
+using System.Net;
+using Herald.Net;
+using Herald.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Tests.Security;
+
+/// <summary>One Herald for the whole corpus: install-time URL checks do not depend on the store.</summary>
+public sealed class HostileUrlFixture : IAsyncLifetime
+{
+    public HeraldFactory Herald { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        Herald = await HeraldFactory.CreateAsync(Stores.Sqlite, new() { ["Herald:Delivery:AllowedNetworks:0"] = "10.20.0.0/16" },
+            services => services.AddSingleton<HostResolver>(provider =>
+            {
+                var resolver = new FakeResolver(provider.GetRequiredService<IOptions<Herald.Options.HeraldOptions>>());
+                resolver.Answers["good.example.com"] = [IPAddress.Parse("93.184.216.34")];
+                resolver.Answers["evil.example.com"] = [IPAddress.Parse("10.0.0.5")];
+                resolver.Answers["metadata.example.com"] = [IPAddress.Parse("169.254.169.254")];
+                resolver.Answers["mixed.example.com"] = [IPAddress.Parse("93.184.216.34"), IPAddress.Parse("127.0.0.1")];
+                resolver.Answers["v6evil.example.com"] = [IPAddress.IPv6Loopback];
+                resolver.Answers["mapped.example.com"] = [IPAddress.Parse("::ffff:10.0.0.1")];
+                resolver.Answers["cgnat.example.com"] = [IPAddress.Parse("100.100.100.100")];
+                resolver.Answers["exempt.example.com"] = [IPAddress.Parse("10.20.5.5")];
+                return resolver;
+            }));
+        _ = Herald.Server;
+    }
+
+    public async ValueTask DisposeAsync() => await Herald.DisposeAsync();
+}
+
+public sealed class HostileUrlTests(HostileUrlFixture fixture) : IClassFixture<HostileUrlFixture>
+{
+    public static TheoryData<string> HostileWebhookUrls => new(
+        // scheme, shape, length
+        "http://good.example.com/hook", "ftp://good.example.com/x", "javascript:alert(1)", "file:///etc/passwd",
+        "https://user:pass@good.example.com/hook", "https://user@good.example.com/hook", "https://good.example.com/hook#frag",
+        "https:///nohost", "not a url", "", "   ", "https://exa mple.com/", "https://good.example.com\\@evil.example.com/",
+        "https://good.example.com/" + new string('a', 3000),
+        // IPv4 ranges
+        "https://127.0.0.1/", "https://127.255.255.254/x", "https://0.0.0.0/", "https://0.1.2.3/", "https://10.0.0.1/",
+        "https://10.255.255.255/", "https://172.16.0.1/", "https://172.31.255.255/", "https://192.168.1.1/", "https://100.64.0.1/",
+        "https://100.127.255.255/", "https://169.254.169.254/latest/meta-data/", "https://169.254.0.1/", "https://192.0.0.1/",
+        "https://192.0.2.1/", "https://198.51.100.1/", "https://203.0.113.1/", "https://198.18.0.1/", "https://198.19.255.255/",
+        "https://224.0.0.1/", "https://239.255.255.250/", "https://240.0.0.1/", "https://255.255.255.255/", "https://10.21.0.1/",
+        "https://127.0.0.1:8443/hook",
+        // numeric spellings that resolvers turn into blocked addresses
+        "https://2130706433/", "https://0177.0.0.1/", "https://0x7f.1/", "https://0x7f000001/", "https://127.1/", "https://127.0.1/",
+        "https://017700000001/", "https://0xa9.0xfe.0xa9.0xfe/", "https://3232235777/", "https://127.0.0.1./", "https://0/",
+        "https://0x7F.0.0.1/", "https://127.000.000.001/",
+        // IPv6, and IPv6 forms that carry a blocked IPv4 address
+        "https://[::1]/", "https://[::]/", "https://[0:0:0:0:0:0:0:1]/", "https://[fc00::1]/", "https://[fd12:3456:789a::1]/",
+        "https://[fe80::1]/", "https://[ff02::1]/", "https://[::ffff:127.0.0.1]/", "https://[::ffff:7f00:1]/",
+        "https://[::ffff:169.254.169.254]/", "https://[64:ff9b::7f00:1]/", "https://[64:ff9b::a9fe:a9fe]/", "https://[2002:7f00:1::]/",
+        "https://[2002:c0a8:101::1]/", "https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/", "https://[::127.0.0.1]/",
+        "https://[2001:db8::1]/", "https://[fec0::1]/", "https://[64:ff9b:1::a00:1]/",
+        // internal names
+        "https://localhost/", "https://LOCALHOST/", "https://localhost./", "https://api.localhost/", "https://printer.local/",
+        "https://metadata.google.internal/", "https://db.internal/", "https://router.localdomain/", "https://nas.home.arpa/",
+        "https://intranet/", "https://good.example.com./",
+        // names that resolve to blocked addresses
+        "https://evil.example.com/", "https://metadata.example.com/", "https://mixed.example.com/", "https://v6evil.example.com/",
+        "https://mapped.example.com/", "https://cgnat.example.com/", "https://unresolvable.example.com/");
+
+    [Theory, MemberData(nameof(HostileWebhookUrls))]
+    public async Task A_hostile_custom_webhook_url_is_refused_naming_url_and_nothing_is_stored(string url)
+    {
+        var response = await fixture.Herald.Admin().PostJson("/v1/destinations", new { kind = "webhook", name = "x", url });
+        var problem = await response.Problem(HttpStatusCode.UnprocessableEntity, "validation_failed", "url");
+        if (url.Trim().Length > 8) Assert.DoesNotContain(url, problem.ToString());
+        var list = await fixture.Herald.Admin().GetAsync("/v1/destinations?kind=webhook").Json(HttpStatusCode.OK);
+        Assert.DoesNotContain(list.GetProperty("data").EnumerateArray(), d => d.Str("name") == "x");
+    }
+
+    public static TheoryData<string, string> WrongHostsForManagedKinds => new()
+    {
+        { "slack", "https://hooks.slack.com.evil.example.com/services/T0/B0/XXXX" },
+        { "slack", "https://good.example.com/services/T0/B0/XXXX" },
+        { "slack", "http://hooks.slack.com/services/T0/B0/XXXX" },
+        { "slack", "https://hooks.slack.com/other/T0/B0/XXXX" },
+        { "slack", "https://hooks.slack.com:8443/services/T0/B0/XXXX" },
+        { "slack", "https://user@hooks.slack.com/services/T0/B0/XXXX" },
+        { "discord", "https://discord.com/not-webhooks/1/abc" },
+        { "discord", "https://evil.example.com/api/webhooks/1/abc" },
+        { "discord", "https://discord.com.evil.example.com/api/webhooks/1/abc" },
+        { "teams", "https://logic.azure.com.evil.example.com/workflows/x" },
+        { "teams", "https://logic.azure.com/workflows/x" },
+        { "teams", "https://prod-01.westus.logic.azure.com/other" },
+        { "zapier", "https://hooks.zapier.com/hooks/other/1/a" },
+        { "zapier", "https://zapier.com/hooks/catch/1/a" },
+    };
+
+    [Theory, MemberData(nameof(WrongHostsForManagedKinds))]
+    public async Task A_managed_connector_url_must_match_its_pinned_host_and_path(string kind, string url)
+    {
+        var response = await fixture.Herald.Admin().PostJson("/v1/destinations", new { kind, url });
+        await response.Problem(HttpStatusCode.UnprocessableEntity, "validation_failed", "url");
+    }
+
+    public static TheoryData<string, string> AcceptedUrls => new()
+    {
+        { "webhook", "https://good.example.com/hook?team=1" },
+        { "webhook", "https://93.184.216.34:8443/hook" },
+        { "webhook", "https://exempt.example.com/hook" },
+        { "webhook", "https://10.20.1.1/hook" },
+        { "slack", "https://hooks.slack.com/services/T0/B0/XXXX" },
+        { "discord", "https://discord.com/api/webhooks/123/abc-DEF_9" },
+        { "discord", "https://ptb.discord.com/api/v10/webhooks/123/abc" },
+        { "teams", "https://prod-01.westus.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=x" },
+        { "teams", "https://contoso.webhook.office.com/webhookb2/abc" },
+        { "zapier", "https://hooks.zapier.com/hooks/catch/123/abcdef/" },
+    };
+
+    [Theory, MemberData(nameof(AcceptedUrls))]
+    public async Task Public_and_operator_exempted_destinations_are_accepted_and_shown_by_host_and_fingerprint(string kind, string url)
+    {
+        var created = await fixture.Herald.Admin().PostJson("/v1/destinations", new { kind, name = "ok", url }).Json(HttpStatusCode.Created);
+        var destination = created.GetProperty("destination");
+        Assert.Equal(new Uri(url).IdnHost, destination.Str("destination_host"));
+        Assert.Matches("^mkfp_[0-9a-f]{12}$", destination.Str("secret_fingerprint"));
+        Assert.DoesNotContain(url, created.ToString());
+        await (await fixture.Herald.Admin().DeleteAsync($"/v1/destinations/{destination.Str("id")}")).Json(HttpStatusCode.NoContent);
+    }
+}
