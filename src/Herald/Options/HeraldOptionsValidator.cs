@@ -53,7 +53,7 @@ public sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
             errors.Add("Herald:Secrets:MasterKey is required with PostgreSQL, so every node seals and opens secrets with the same key " +
                        "(base64 of 32 random bytes: openssl rand -base64 32).");
         for (var i = 0; i < o.Secrets.PreviousKeys.Count; i++)
-            if (!MasterKey.TryParse(o.Secrets.PreviousKeys[i], out _, out var previousError))
+            if (!string.IsNullOrWhiteSpace(o.Secrets.PreviousKeys[i]) && !MasterKey.TryParse(o.Secrets.PreviousKeys[i], out _, out var previousError))
                 errors.Add($"Herald:Secrets:PreviousKeys:{i} {previousError}.");
     }
 

@@ -16,7 +16,7 @@ public static class KeyRingLoader
     public static KeyRing Load(IOptions<HeraldOptions> options, ILogger logger)
     {
         var o = options.Value;
-        var previous = o.Secrets.PreviousKeys.Select(k => MasterKey.TryParse(k, out var key, out _) ? key! : throw new StartupException(
+        var previous = o.Secrets.PreviousKeys.Where(k => !string.IsNullOrWhiteSpace(k)).Select(k => MasterKey.TryParse(k, out var key, out _) ? key! : throw new StartupException(
             "Herald:Secrets:PreviousKeys holds a value that is not a base64 32-byte key.")).ToList();
 
         if (!string.IsNullOrWhiteSpace(o.Secrets.MasterKey))
