@@ -1,5 +1,7 @@
 using Herald.Common;
+using Herald.Delivery;
 using Herald.Destinations;
+using Herald.Events;
 using Herald.Secrets;
 using Herald.Health;
 using Herald.Keys;
@@ -17,6 +19,8 @@ app.MapProjects();
 app.MapKeys();
 app.MapSecrets();
 app.MapDestinations();
+app.MapEvents();
+app.MapDeliveries();
 
 try
 {

@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Options;
 using System.Text.Json.Serialization;
 using Herald.Auth;
+using Herald.Delivery;
 using Herald.Destinations;
+using Herald.Events;
 using Herald.Net;
 using Herald.Secrets;
 using Herald.Errors;
@@ -48,6 +50,16 @@ public static class HeraldServices
         services.AddSingleton<DestinationStore>();
         services.AddSingleton<DestinationService>();
         services.AddSingleton<DestinationTester>();
+        services.AddSingleton<EventCatalog>();
+        services.AddSingleton<EventStore>();
+        services.AddSingleton<EventPublisher>();
+        services.AddSingleton<EventWriter>();
+        services.AddHostedService(provider => provider.GetRequiredService<EventWriter>());
+        services.AddSingleton<DeliverySignal>();
+        services.AddSingleton<DeliveryStore>();
+        services.AddSingleton<RetrySchedule>();
+        services.AddSingleton<DeliveryWorker>();
+        services.AddHostedService(provider => provider.GetRequiredService<DeliveryWorker>());
 
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -72,6 +84,7 @@ public static class HeraldServices
             app.Logger.LogWarning("Herald:Delivery:AllowHttp is on: destinations may use plain http. This is a development switch.");
         app.Services.GetRequiredService<Migrator>().Migrate();
         await app.Services.GetRequiredService<SecretsInitializer>().InitializeAsync();
+        await app.Services.GetRequiredService<EventCatalog>().InitializeAsync();
         await app.Services.GetRequiredService<Bootstrapper>().RunAsync();
     }
 

@@ -23,4 +23,5 @@ public sealed record DestinationRecord
     public long? LastDeliveryAt { get; init; }
     public long CreatedAt { get; init; }
     public long UpdatedAt { get; init; }
+    public long? FailingSince { get; init; }
 }

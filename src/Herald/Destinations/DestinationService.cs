@@ -122,6 +122,33 @@ public sealed partial class DestinationService(
     public string? OpenSigningSecret(DestinationRecord d) =>
         d.SigningSecretSealed is null ? null : sealer.Open(d.SigningSecretSealed, SealedColumns.DestinationSecret.Context(d.Id));
 
+    /// <summary>The secrets that sign now: the current one, and the previous one while its rotation overlap lasts.</summary>
+    public IReadOnlyList<string> SigningSecrets(DestinationRecord d, DateTimeOffset now)
+    {
+        var secrets = new List<string>(2);
+        if (OpenSigningSecret(d) is { } current) secrets.Add(current);
+        if (d.PreviousSecretSealed is not null && d.PreviousSecretExpiresAt > now.ToUnixTimeMilliseconds())
+            secrets.Add(sealer.Open(d.PreviousSecretSealed, SealedColumns.DestinationPreviousSecret.Context(d.Id)));
+        return secrets;
+    }
+
+    /// <summary>Replaces the signing secret; the old one keeps signing beside it for <paramref name="overlap"/>. Returns the new secret.</summary>
+    public async Task<(string? Secret, DateTimeOffset? PreviousValidUntil, ProblemHttpResult? Problem)> RotateSecretAsync(
+        DestinationRecord d, string? chosen, TimeSpan overlap, CancellationToken ct)
+    {
+        var v = new Validation();
+        var secret = chosen is null ? NewSigningSecret() : CheckSecret(v, "secret", chosen);
+        if (!v.IsValid) return (null, null, v.Problem());
+        var hadSecret = d.SigningSecretSealed is not null;
+        var until = time.GetUtcNow().Add(overlap);
+        var rotated = await store.RotateSecretAsync(d.Id,
+            sealer.Seal(secret!, SealedColumns.DestinationSecret.Context(d.Id)),
+            hadSecret ? sealer.Seal(OpenSigningSecret(d)!, SealedColumns.DestinationPreviousSecret.Context(d.Id)) : null,
+            hadSecret ? until.ToUnixTimeMilliseconds() : null, ct);
+        if (!rotated) return (null, null, Problems.NotFound("Destination"));
+        return (secret, hadSecret ? until : null, null);
+    }
+
     public static IReadOnlyList<string> EventsOf(DestinationRecord d) => JsonSerializer.Deserialize<string[]>(d.EventTypes)!;
 
     public static IReadOnlyList<string>? CategoriesOf(DestinationRecord d) =>

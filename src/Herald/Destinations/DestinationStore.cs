@@ -9,13 +9,13 @@ namespace Herald.Destinations;
 /// <summary>SQL for the destinations table, the one model behind every connector, webhook and installation.</summary>
 public sealed class DestinationStore(Db db, TimeProvider time)
 {
-    private const string Columns = """
+    public const string Columns = """
         id AS Id, project_id AS ProjectId, kind AS Kind, surface AS Surface, name AS Name, url_sealed AS UrlSealed,
         url_fingerprint AS UrlFingerprint, destination_host AS DestinationHost, http_method AS HttpMethod,
         headers_sealed AS HeadersSealed, signing_secret_sealed AS SigningSecretSealed,
         previous_secret_sealed AS PreviousSecretSealed, previous_secret_expires_at AS PreviousSecretExpiresAt,
         event_types AS EventTypes, categories AS Categories, status AS Status, last_delivery_status AS LastDeliveryStatus,
-        last_delivery_at AS LastDeliveryAt, created_at AS CreatedAt, updated_at AS UpdatedAt
+        last_delivery_at AS LastDeliveryAt, created_at AS CreatedAt, updated_at AS UpdatedAt, failing_since AS FailingSince
         """;
 
     /// <summary>
@@ -76,6 +76,16 @@ public sealed class DestinationStore(Db db, TimeProvider time)
             WHERE id = @Id AND project_id = @ProjectId
             """, d with { UpdatedAt = time.NowMs() }, cancellationToken: ct));
         return changed > 0;
+    }
+
+    public async Task<bool> RotateSecretAsync(string id, string secretSealed, string? previousSealed, long? previousExpiresAt, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE destinations SET signing_secret_sealed = @secretSealed, previous_secret_sealed = @previousSealed,
+                previous_secret_expires_at = @previousExpiresAt, updated_at = @now
+            WHERE id = @id
+            """, new { id, secretSealed, previousSealed, previousExpiresAt, now = time.NowMs() }, cancellationToken: ct)) > 0;
     }
 
     public async Task<bool> DeleteAsync(string projectId, string id, CancellationToken ct)

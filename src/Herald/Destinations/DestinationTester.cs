@@ -23,8 +23,8 @@ public sealed class DestinationTester(DestinationService destinations, Destinati
     {
         var payload = PayloadRenderer.Render(d.Kind, message);
         var headers = new List<KeyValuePair<string, string>>(destinations.OpenHeaders(d)) { new("User-Agent", "Herald/1.0") };
-        if (destinations.OpenSigningSecret(d) is { } secret)
-            headers.AddRange(Signer.Headers(message.EventId, time.GetUtcNow(), payload.Body, [secret]));
+        var secrets = destinations.SigningSecrets(d, time.GetUtcNow());
+        if (secrets.Count > 0) headers.AddRange(Signer.Headers(message.EventId, time.GetUtcNow(), payload.Body, secrets));
         return await sender.SendAsync(new HttpMethod(d.HttpMethod), new Uri(destinations.OpenUrl(d)), payload.Body, payload.ContentType, headers, ct);
     }
 }

@@ -22,6 +22,7 @@ public sealed class HeraldOptions
 
     public SecretsOptions Secrets { get; set; } = new();
     public DeliveryOptions Delivery { get; set; } = new();
+    public EventsOptions Events { get; set; } = new();
 }
 
 public sealed class SecretsOptions
@@ -46,6 +47,32 @@ public sealed class DeliveryOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
     public int MaxUrlLength { get; set; } = 2048;
     public int MaxResponseBodyBytes { get; set; } = 16 * 1024;
+
+    /// <summary>false runs an API-only node that publishes but does not deliver.</summary>
+    public bool Worker { get; set; } = true;
+    /// <summary>Waits after the first try: "5s,5m,30m,2h,5h,10h,10h", each ±20 % jitter.</summary>
+    public string RetrySchedule { get; set; } = "5s,5m,30m,2h,5h,10h,10h";
+    public double RetryJitter { get; set; } = 0.2;
+    public int MaxConcurrency { get; set; } = 256;
+    public int PerDestinationConcurrency { get; set; } = 16;
+    public int BatchSize { get; set; } = 256;
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>A destination failing this long without a success is auto-disabled.</summary>
+    public TimeSpan DisableAfter { get; set; } = TimeSpan.FromDays(5);
+    /// <summary>How long a rotated-out signing secret keeps signing beside the new one.</summary>
+    public TimeSpan SecretRotationOverlap { get; set; } = TimeSpan.FromHours(24);
+    /// <summary>Unique id of this node in leases; empty means host name + process id.</summary>
+    public string? NodeId { get; set; }
+}
+
+public sealed class EventsOptions
+{
+    public bool AllowUnknownTypes { get; set; }
+    public int MaxPayloadBytes { get; set; } = 256 * 1024;
+    public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
+    /// <summary>Most events written in one group-commit transaction.</summary>
+    public int WriteBatchSize { get; set; } = 512;
 }
 
 public sealed class StorageOptions

@@ -41,6 +41,12 @@ public sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
 
         ValidateSecrets(errors, o, provider);
         ValidateDelivery(errors, o.Delivery);
+        if (o.Events.MaxPayloadBytes is < 1024 or > 16 * 1024 * 1024)
+            errors.Add("Herald:Events:MaxPayloadBytes must be between 1024 and 16777216.");
+        if (o.Events.WriteBatchSize is < 1 or > 5000)
+            errors.Add("Herald:Events:WriteBatchSize must be between 1 and 5000.");
+        if (o.Events.IdempotencyWindow <= TimeSpan.Zero)
+            errors.Add("Herald:Events:IdempotencyWindow must be positive.");
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
@@ -73,6 +79,24 @@ public sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
             errors.Add("Herald:Delivery:Timeout must be between 00:00:00.001 and 00:05:00.");
         if (d.MaxUrlLength is < 64 or > 8192)
             errors.Add("Herald:Delivery:MaxUrlLength must be between 64 and 8192.");
+        if (Delivery.RetrySchedule.Parse(d.RetrySchedule) is null)
+            errors.Add($"Herald:Delivery:RetrySchedule must be a comma-separated list of durations such as 5s,5m,30m,2h (got '{d.RetrySchedule}').");
+        if (d.RetryJitter is < 0 or > 0.5)
+            errors.Add("Herald:Delivery:RetryJitter must be between 0 and 0.5.");
+        if (d.MaxConcurrency is < 1 or > 10_000)
+            errors.Add("Herald:Delivery:MaxConcurrency must be between 1 and 10000.");
+        if (d.PerDestinationConcurrency < 1 || d.PerDestinationConcurrency > d.MaxConcurrency)
+            errors.Add("Herald:Delivery:PerDestinationConcurrency must be between 1 and Herald:Delivery:MaxConcurrency.");
+        if (d.BatchSize is < 1 or > 5000)
+            errors.Add("Herald:Delivery:BatchSize must be between 1 and 5000.");
+        if (d.LeaseDuration < d.Timeout + TimeSpan.FromSeconds(1))
+            errors.Add("Herald:Delivery:LeaseDuration must be longer than Herald:Delivery:Timeout.");
+        if (d.PollInterval <= TimeSpan.Zero || d.PollInterval > TimeSpan.FromMinutes(1))
+            errors.Add("Herald:Delivery:PollInterval must be between 00:00:00.001 and 00:01:00.");
+        if (d.DisableAfter <= TimeSpan.Zero)
+            errors.Add("Herald:Delivery:DisableAfter must be positive.");
+        if (d.SecretRotationOverlap < TimeSpan.Zero || d.SecretRotationOverlap > TimeSpan.FromDays(30))
+            errors.Add("Herald:Delivery:SecretRotationOverlap must be between 0 and 30 days.");
         if (d.MaxResponseBodyBytes is < 0 or > 1024 * 1024)
             errors.Add("Herald:Delivery:MaxResponseBodyBytes must be between 0 and 1048576.");
     }

@@ -1,0 +1,196 @@
+using Dapper;
+using Herald.Common;
+using Herald.Destinations;
+using Herald.Events;
+using Herald.Storage;
+
+namespace Herald.Delivery;
+
+/// <summary>SQL for deliveries and attempts: leasing due work, writing outcomes in batches, the delivery log, retries.</summary>
+public sealed class DeliveryStore(Db db, TimeProvider time)
+{
+    private const string Columns = """
+        d.id AS Id, d.project_id AS ProjectId, d.event_id AS EventId, d.destination_id AS DestinationId, d.status AS Status,
+        d.attempts AS Attempts, d.next_attempt_at AS NextAttemptAt, d.last_outcome AS LastOutcome, d.last_status_code AS LastStatusCode,
+        d.created_at AS CreatedAt, d.updated_at AS UpdatedAt, d.completed_at AS CompletedAt, e.type AS EventType
+        """;
+
+    /// <summary>
+    /// Leases up to <paramref name="take"/> due deliveries for <paramref name="node"/>, skipping destinations this node is
+    /// already saturating. PostgreSQL: FOR UPDATE SKIP LOCKED, so nodes never claim the same row; SQLite has one writer.
+    /// </summary>
+    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(string node, int take, IReadOnlyCollection<string> busyDestinations,
+        TimeSpan lease, CancellationToken ct)
+    {
+        var now = time.NowMs();
+        var skipLocked = db.Kind == StoreKind.Postgres ? "FOR UPDATE SKIP LOCKED" : "";
+        var busyFilter = busyDestinations.Count > 0 ? "AND destination_id NOT IN @busy" : "";
+        await using var connection = await db.OpenAsync(ct);
+        var rows = await connection.QueryAsync<ClaimedDelivery>(new CommandDefinition($"""
+            UPDATE deliveries SET lease_owner = @node, lease_expires_at = @expires
+            WHERE id IN (
+                SELECT id FROM deliveries
+                WHERE status = 'pending' AND next_attempt_at <= @now AND (lease_expires_at IS NULL OR lease_expires_at < @now) {busyFilter}
+                ORDER BY next_attempt_at LIMIT @take {skipLocked})
+            RETURNING id AS Id, project_id AS ProjectId, event_id AS EventId, destination_id AS DestinationId, attempts AS Attempts
+            """, new { node, now, expires = now + (long)lease.TotalMilliseconds, take, busy = busyDestinations }, cancellationToken: ct));
+        return rows.ToList();
+    }
+
+    /// <summary>Extends the leases this node holds on work it has claimed but not finished.</summary>
+    public async Task RenewLeasesAsync(string node, TimeSpan lease, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE deliveries SET lease_expires_at = @expires WHERE lease_owner = @node AND status = 'pending'",
+            new { node, expires = time.NowMs() + (long)lease.TotalMilliseconds }, cancellationToken: ct));
+    }
+
+    public async Task<(Dictionary<string, EventRecord> Events, Dictionary<string, DestinationRecord> Destinations)> LoadAsync(
+        IReadOnlyCollection<string> eventIds, IReadOnlyCollection<string> destinationIds, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var events = await connection.QueryAsync<EventRecord>(new CommandDefinition(
+            $"SELECT {EventStore.Columns} FROM events WHERE id IN @eventIds", new { eventIds }, cancellationToken: ct));
+        var destinations = await connection.QueryAsync<DestinationRecord>(new CommandDefinition(
+            $"SELECT {DestinationStore.Columns} FROM destinations WHERE id IN @destinationIds", new { destinationIds }, cancellationToken: ct));
+        return (events.ToDictionary(e => e.Id), destinations.ToDictionary(d => d.Id));
+    }
+
+    /// <summary>
+    /// Writes a batch of outcomes in one transaction: attempts, delivery states (only where this node still holds the lease),
+    /// and each destination's last status and failure streak. Returns destinations that must be disabled now.
+    /// </summary>
+    public async Task<IReadOnlyList<DestinationRecord>> WriteOutcomesAsync(string node, IReadOnlyList<DeliveryOutcome> outcomes,
+        TimeSpan disableAfter, CancellationToken ct)
+    {
+        var now = time.NowMs();
+        await using var connection = await db.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO attempts (delivery_id, number, project_id, destination_id, started_at, duration_ms, status_code, outcome, response_body)
+            VALUES (@DeliveryId, @Number, @ProjectId, @DestinationId, @StartedAt, @DurationMs, @StatusCode, @Outcome, @ResponseBody)
+            ON CONFLICT (delivery_id, number) DO NOTHING
+            """, outcomes.Where(o => o.Attempted).Select(o => new
+            {
+                DeliveryId = o.Delivery.Id, Number = o.Delivery.Attempts + 1, o.Delivery.ProjectId, o.Delivery.DestinationId,
+                o.StartedAt, o.DurationMs, o.StatusCode, o.Outcome, o.ResponseBody,
+            }), tx, cancellationToken: ct));
+
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE deliveries SET status = @Status, attempts = @Attempts, next_attempt_at = COALESCE(@NextAttemptAt, next_attempt_at),
+                lease_owner = NULL, lease_expires_at = NULL, last_outcome = @Outcome, last_status_code = @StatusCode,
+                updated_at = @Now, completed_at = @CompletedAt
+            WHERE id = @Id AND lease_owner = @Node
+            """, outcomes.Select(o => new
+            {
+                o.Delivery.Id, Status = o.NewStatus, Attempts = o.Delivery.Attempts + (o.Attempted ? 1 : 0), o.NextAttemptAt, o.Outcome,
+                o.StatusCode, Now = now, CompletedAt = o.NewStatus == DeliveryStatuses.Pending ? (long?)null : now, Node = node,
+            }), tx, cancellationToken: ct));
+
+        var attempted = outcomes.Where(o => o.Attempted).GroupBy(o => o.Delivery.DestinationId)
+            .Select(g => g.MaxBy(o => o.StartedAt)!).ToList();
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE destinations SET last_delivery_status = @Outcome, last_delivery_at = @At,
+                failing_since = CASE WHEN @Ok = 1 THEN NULL ELSE COALESCE(failing_since, @At) END
+            WHERE id = @Id AND (last_delivery_at IS NULL OR last_delivery_at <= @At)
+            """, attempted.Select(o => new
+            {
+                Id = o.Delivery.DestinationId, o.Outcome, At = o.StartedAt, Ok = o.Outcome.StartsWith("delivered_") ? 1 : 0,
+            }), tx, cancellationToken: ct));
+
+        var gone = outcomes.Where(o => o.DisableDestination).Select(o => o.Delivery.DestinationId).Distinct().ToList();
+        var failing = attempted.Where(o => !o.Outcome.StartsWith("delivered_")).Select(o => o.Delivery.DestinationId).ToList();
+        var disabled = new List<DestinationRecord>();
+        if (gone.Count > 0 || failing.Count > 0)
+        {
+            var conditions = new List<string>();
+            if (gone.Count > 0) conditions.Add("id IN @gone");
+            if (failing.Count > 0) conditions.Add("(id IN @failing AND failing_since <= @cutoff)");
+            disabled.AddRange(await connection.QueryAsync<DestinationRecord>(new CommandDefinition($"""
+                UPDATE destinations SET status = 'auto_disabled', updated_at = @now
+                WHERE status = 'active' AND ({string.Join(" OR ", conditions)})
+                RETURNING {DestinationStore.Columns}
+                """, new { now, gone, failing, cutoff = now - (long)disableAfter.TotalMilliseconds }, tx, cancellationToken: ct)));
+        }
+        await tx.CommitAsync(ct);
+        return disabled;
+    }
+
+    public async Task<DeliveryRecord?> GetAsync(string projectId, string id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<DeliveryRecord>(new CommandDefinition(
+            $"SELECT {Columns} FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = @id AND d.project_id = @projectId",
+            new { projectId, id }, cancellationToken: ct));
+    }
+
+    public async Task<IReadOnlyList<DeliveryRecord>> ForEventAsync(string eventId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return (await connection.QueryAsync<DeliveryRecord>(new CommandDefinition(
+            $"SELECT {Columns} FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.event_id = @eventId ORDER BY d.created_at, d.id",
+            new { eventId }, cancellationToken: ct))).ToList();
+    }
+
+    /// <summary>A destination's deliveries, newest first, optionally only those with one status.</summary>
+    public async Task<Page<DeliveryRecord>> ForDestinationAsync(string destinationId, string? status, string? cursor, int limit, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var after = Cursor.TryDecode(cursor, out var afterAt, out var afterId);
+        var rows = (await connection.QueryAsync<DeliveryRecord>(new CommandDefinition($"""
+            SELECT {Columns} FROM deliveries d JOIN events e ON e.id = d.event_id
+            WHERE d.destination_id = @destinationId AND (@status IS NULL OR d.status = @status)
+              AND (@after = 0 OR d.created_at < @afterAt OR (d.created_at = @afterAt AND d.id < @afterId))
+            ORDER BY d.created_at DESC, d.id DESC LIMIT @take
+            """, new { destinationId, status, after = after ? 1 : 0, afterAt, afterId, take = limit + 1 }, cancellationToken: ct))).ToList();
+        return Paging.ToPage(rows, limit, d => Cursor.Encode(d.CreatedAt, d.Id));
+    }
+
+    public async Task<IReadOnlyList<AttemptRecord>> AttemptsAsync(string deliveryId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return (await connection.QueryAsync<AttemptRecord>(new CommandDefinition("""
+            SELECT delivery_id AS DeliveryId, number AS Number, project_id AS ProjectId, destination_id AS DestinationId,
+                   started_at AS StartedAt, duration_ms AS DurationMs, status_code AS StatusCode, outcome AS Outcome, response_body AS ResponseBody
+            FROM attempts WHERE delivery_id = @deliveryId ORDER BY number
+            """, new { deliveryId }, cancellationToken: ct))).ToList();
+    }
+
+    /// <summary>Every attempt to a destination, newest first (the seed-002 delivery log).</summary>
+    public async Task<Page<AttemptRecord>> AttemptsForDestinationAsync(string destinationId, string? cursor, int limit, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var after = Cursor.TryDecode(cursor, out var afterAt, out var afterKey);
+        var rows = (await connection.QueryAsync<AttemptRecord>(new CommandDefinition("""
+            SELECT delivery_id AS DeliveryId, number AS Number, project_id AS ProjectId, destination_id AS DestinationId,
+                   started_at AS StartedAt, duration_ms AS DurationMs, status_code AS StatusCode, outcome AS Outcome, response_body AS ResponseBody
+            FROM attempts
+            WHERE destination_id = @destinationId
+              AND (@after = 0 OR started_at < @afterAt OR (started_at = @afterAt AND delivery_id || ':' || number < @afterKey))
+            ORDER BY started_at DESC, delivery_id DESC, number DESC LIMIT @take
+            """, new { destinationId, after = after ? 1 : 0, afterAt, afterKey, take = limit + 1 }, cancellationToken: ct))).ToList();
+        return Paging.ToPage(rows, limit, a => Cursor.Encode(a.StartedAt, $"{a.DeliveryId}:{a.Number}"));
+    }
+
+    /// <summary>Queues one delivery for an immediate new try (it keeps its attempt history). False when it does not exist.</summary>
+    public async Task<bool> RetryAsync(string projectId, string id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE deliveries SET status = 'pending', next_attempt_at = @now, completed_at = NULL, updated_at = @now
+            WHERE id = @id AND project_id = @projectId AND status <> 'delivered'
+            """, new { projectId, id, now = time.NowMs() }, cancellationToken: ct)) > 0;
+    }
+
+    /// <summary>Re-queues every failed delivery of a destination created since <paramref name="since"/>; returns how many.</summary>
+    public async Task<int> RecoverAsync(string destinationId, long since, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE deliveries SET status = 'pending', next_attempt_at = @now, completed_at = NULL, updated_at = @now
+            WHERE destination_id = @destinationId AND status = 'failed' AND created_at >= @since
+            """, new { destinationId, since, now = time.NowMs() }, cancellationToken: ct));
+    }
+}

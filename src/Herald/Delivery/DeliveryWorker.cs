@@ -1,0 +1,228 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Herald.Connectors;
+using Herald.Destinations;
+using Herald.Events;
+using Herald.Net;
+using Herald.Options;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Delivery;
+
+/// <summary>
+/// The dispatcher: leases due deliveries in batches, sends them concurrently (a global limit and a per-destination limit,
+/// so one slow destination cannot starve the rest), and writes outcomes back in batches. Leases are renewed while work is
+/// in hand; a crashed node's leases expire and another node takes the work over.
+/// </summary>
+public sealed class DeliveryWorker(
+    DeliveryStore store, DestinationTester sender, RetrySchedule schedule, DeliverySignal signal, EventPublisher publisher,
+    IOptions<HeraldOptions> options, TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
+{
+    private readonly DeliveryOptions _options = options.Value.Delivery;
+    private readonly string _node = string.IsNullOrWhiteSpace(options.Value.Delivery.NodeId)
+        ? $"{Environment.MachineName}-{Environment.ProcessId}-{Common.Ids.RandomBase32(6)}"
+        : options.Value.Delivery.NodeId!;
+    private readonly ConcurrentDictionary<string, DestinationLane> _lanes = new();
+    private readonly Channel<DeliveryOutcome> _outcomes = Channel.CreateUnbounded<DeliveryOutcome>(new UnboundedChannelOptions { SingleReader = true });
+    private SemaphoreSlim _global = null!;
+    private int _inHand;
+
+    public string NodeId => _node;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.Worker)
+        {
+            logger.LogInformation("Delivery worker is off (Herald:Delivery:Worker=false): this node only accepts events.");
+            return;
+        }
+        _global = new SemaphoreSlim(_options.MaxConcurrency);
+        logger.LogInformation("Delivery worker {Node} started.", _node);
+
+        var writer = Task.Run(() => WriteOutcomesAsync(stoppingToken), CancellationToken.None);
+        var renewer = Task.Run(() => RenewLeasesAsync(stoppingToken), CancellationToken.None);
+        var sends = new ConcurrentDictionary<Task, byte>();
+        var maxInHand = _options.MaxConcurrency * 4;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var room = Math.Min(_options.BatchSize, maxInHand - Volatile.Read(ref _inHand));
+                IReadOnlyList<ClaimedDelivery> claimed = [];
+                if (room > 0)
+                {
+                    try
+                    {
+                        claimed = await store.ClaimAsync(_node, room, BusyDestinations(), _options.LeaseDuration, stoppingToken);
+                    }
+                    catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                    {
+                        logger.LogWarning("Claiming deliveries failed ({Error}); trying again shortly.", e.GetType().Name);
+                    }
+                }
+                if (claimed.Count == 0)
+                {
+                    await signal.WaitAsync(_options.PollInterval, time, stoppingToken);
+                    continue;
+                }
+
+                var (events, destinations) = await store.LoadAsync(
+                    claimed.Select(c => c.EventId).Distinct().ToList(), claimed.Select(c => c.DestinationId).Distinct().ToList(), stoppingToken);
+                foreach (var delivery in claimed)
+                {
+                    Interlocked.Increment(ref _inHand);
+                    var lane = _lanes.GetOrAdd(delivery.DestinationId, _ => new DestinationLane(_options.PerDestinationConcurrency));
+                    Interlocked.Increment(ref lane.Queued);
+                    var task = SendOneAsync(delivery, events.GetValueOrDefault(delivery.EventId), destinations.GetValueOrDefault(delivery.DestinationId),
+                        lane, stoppingToken);
+                    sends.TryAdd(task, 0);
+                    _ = task.ContinueWith(t => sends.TryRemove(t, out _), TaskScheduler.Default);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        await Task.WhenAll(sends.Keys);
+        _outcomes.Writer.TryComplete();
+        await writer;
+        await renewer;
+    }
+
+    private IReadOnlyCollection<string> BusyDestinations() =>
+        _lanes.Where(l => Volatile.Read(ref l.Value.Queued) >= _options.PerDestinationConcurrency * 2).Select(l => l.Key).ToList();
+
+    private async Task SendOneAsync(ClaimedDelivery delivery, EventRecord? e, DestinationRecord? destination, DestinationLane lane, CancellationToken ct)
+    {
+        try
+        {
+            await lane.Gate.WaitAsync(ct);
+            try
+            {
+                await _global.WaitAsync(ct);
+                try
+                {
+                    await _outcomes.Writer.WriteAsync(await AttemptAsync(delivery, e, destination, ct), CancellationToken.None);
+                }
+                finally
+                {
+                    _global.Release();
+                }
+            }
+            finally
+            {
+                lane.Gate.Release();
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Shutting down: the lease expires and this or another node sends it later.
+        }
+        catch (Exception ex)
+        {
+            logger.LogError("Delivery {DeliveryId} could not be processed ({Error}); it will be retried after its lease expires.", delivery.Id, ex.GetType().Name);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref lane.Queued);
+            Interlocked.Decrement(ref _inHand);
+        }
+    }
+
+    private async Task<DeliveryOutcome> AttemptAsync(ClaimedDelivery delivery, EventRecord? e, DestinationRecord? destination, CancellationToken ct)
+    {
+        var started = time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (e is null || destination is null || destination.Status != DestinationStatuses.Active)
+        {
+            return new DeliveryOutcome(delivery, "destination_disabled", null, started, 0, null, Attempted: false,
+                DeliveryStatuses.Failed, null, DisableDestination: false);
+        }
+
+        var result = await sender.SendAsync(destination, MessageFactory.From(e), ct);
+        var attempt = delivery.Attempts + 1;
+        if (result.Delivered)
+            return new DeliveryOutcome(delivery, result.Outcome, result.StatusCode, started, (int)result.Duration.TotalMilliseconds,
+                result.ResponseBody, true, DeliveryStatuses.Delivered, null, false);
+
+        var gone = result.StatusCode == 410;
+        var retryAfter = result.StatusCode is 429 or 503 ? result.RetryAfter ?? null : null;
+        var delay = gone ? null : schedule.NextDelay(attempt, retryAfter);
+        return new DeliveryOutcome(delivery, result.Outcome, result.StatusCode, started, (int)result.Duration.TotalMilliseconds,
+            result.ResponseBody, true,
+            delay is null ? DeliveryStatuses.Failed : DeliveryStatuses.Pending,
+            delay is null ? null : time.GetUtcNow().Add(delay.Value).ToUnixTimeMilliseconds(),
+            DisableDestination: gone);
+    }
+
+    private async Task WriteOutcomesAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<DeliveryOutcome>();
+        while (await _outcomes.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            while (batch.Count < 1000 && _outcomes.Reader.TryRead(out var outcome)) batch.Add(outcome);
+            try
+            {
+                var disabled = await store.WriteOutcomesAsync(_node, batch, _options.DisableAfter, CancellationToken.None);
+                foreach (var destination in disabled) await AnnounceDisabledAsync(destination);
+                if (batch.Any(o => o.NewStatus == DeliveryStatuses.Pending)) signal.Notify();
+                batch.Clear();
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning("Writing {Count} delivery outcomes failed ({Error}); retrying.", batch.Count, e.GetType().Name);
+                if (stoppingToken.IsCancellationRequested && batch.Count > 0) { batch.Clear(); continue; }
+                await Task.Delay(TimeSpan.FromMilliseconds(200), CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>Emits herald.destination.disabled to the project's other destinations.</summary>
+    private async Task AnnounceDisabledAsync(DestinationRecord d)
+    {
+        var reason = d.LastDeliveryStatus == "http_410" ? "it answered 410 Gone" : $"it kept failing for {_options.DisableAfter.TotalDays:0.#} days";
+        logger.LogWarning("Destination {DestinationId} was disabled because {Reason}.", d.Id, reason);
+        try
+        {
+            await publisher.PublishInternalAsync(d.ProjectId, "herald.destination.disabled",
+                $"Destination disabled: {d.Name}", $"Herald disabled the {d.Kind} destination '{d.Name}' ({d.DestinationHost}) because {reason}.",
+                new JsonObject
+                {
+                    ["destination_id"] = d.Id, ["kind"] = d.Kind, ["name"] = d.Name, ["destination_host"] = d.DestinationHost,
+                    ["last_delivery_status"] = d.LastDeliveryStatus, ["reason"] = reason,
+                },
+                $"herald.destination.disabled:{d.Id}:{d.UpdatedAt}", CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Could not publish herald.destination.disabled for {DestinationId} ({Error}).", d.Id, e.GetType().Name);
+        }
+    }
+
+    private async Task RenewLeasesAsync(CancellationToken stoppingToken)
+    {
+        var every = _options.LeaseDuration / 3;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(every, time, stoppingToken);
+                if (Volatile.Read(ref _inHand) > 0) await store.RenewLeasesAsync(_node, _options.LeaseDuration, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning("Renewing leases failed ({Error}).", e.GetType().Name);
+            }
+        }
+    }
+
+    private sealed class DestinationLane(int concurrency)
+    {
+        public readonly SemaphoreSlim Gate = new(concurrency);
+        public int Queued;
+    }
+}

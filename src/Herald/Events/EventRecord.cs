@@ -1,0 +1,17 @@
+namespace Herald.Events;
+
+public sealed record EventRecord
+{
+    public required string Id { get; init; }
+    public required string ProjectId { get; init; }
+    public required string Type { get; init; }
+    public string? Title { get; init; }
+    public string? Body { get; init; }
+    public required string Data { get; init; }
+    public string? Categories { get; init; }
+    public long OccurredAt { get; init; }
+    public long CreatedAt { get; init; }
+    public string? IdempotencyKey { get; init; }
+    public string? RequestHash { get; init; }
+    public int Deliveries { get; init; }
+}
