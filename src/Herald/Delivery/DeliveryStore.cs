@@ -24,7 +24,7 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
     {
         var now = time.NowMs();
         var skipLocked = db.Kind == StoreKind.Postgres ? "FOR UPDATE SKIP LOCKED" : "";
-        var busyFilter = busyDestinations.Count > 0 ? "AND destination_id NOT IN @busy" : "";
+        var busyFilter = busyDestinations.Count > 0 ? "AND " + db.NotIn("destination_id", "busy") : "";
         await using var connection = await db.OpenAsync(ct);
         var rows = await connection.QueryAsync<ClaimedDelivery>(new CommandDefinition($"""
             UPDATE deliveries SET lease_owner = @node, lease_expires_at = @expires
@@ -33,7 +33,7 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
                 WHERE status = 'pending' AND next_attempt_at <= @now AND (lease_expires_at IS NULL OR lease_expires_at < @now) {busyFilter}
                 ORDER BY next_attempt_at LIMIT @take {skipLocked})
             RETURNING id AS Id, project_id AS ProjectId, event_id AS EventId, destination_id AS DestinationId, attempts AS Attempts
-            """, new { node, now, expires = now + (long)lease.TotalMilliseconds, take, busy = busyDestinations }, cancellationToken: ct));
+            """, new { node, now, expires = now + (long)lease.TotalMilliseconds, take, busy = busyDestinations.ToArray() }, cancellationToken: ct));
         return rows.ToList();
     }
 
@@ -51,9 +51,9 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
     {
         await using var connection = await db.OpenAsync(ct);
         var events = await connection.QueryAsync<EventRecord>(new CommandDefinition(
-            $"SELECT {EventStore.Columns} FROM events WHERE id IN @eventIds", new { eventIds }, cancellationToken: ct));
+            $"SELECT {EventStore.Columns} FROM events WHERE {db.In("id", "eventIds")}", new { eventIds = eventIds.ToArray() }, cancellationToken: ct));
         var destinations = await connection.QueryAsync<DestinationRecord>(new CommandDefinition(
-            $"SELECT {DestinationStore.Columns} FROM destinations WHERE id IN @destinationIds", new { destinationIds }, cancellationToken: ct));
+            $"SELECT {DestinationStore.Columns} FROM destinations WHERE {db.In("id", "destinationIds")}", new { destinationIds = destinationIds.ToArray() }, cancellationToken: ct));
         return (events.ToDictionary(e => e.Id), destinations.ToDictionary(d => d.Id));
     }
 
@@ -106,13 +106,13 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
         if (gone.Count > 0 || failing.Count > 0)
         {
             var conditions = new List<string>();
-            if (gone.Count > 0) conditions.Add("id IN @gone");
-            if (failing.Count > 0) conditions.Add("(id IN @failing AND failing_since <= @cutoff)");
+            if (gone.Count > 0) conditions.Add(db.In("id", "gone"));
+            if (failing.Count > 0) conditions.Add($"({db.In("id", "failing")} AND failing_since <= @cutoff)");
             disabled.AddRange(await connection.QueryAsync<DestinationRecord>(new CommandDefinition($"""
                 UPDATE destinations SET status = 'auto_disabled', updated_at = @now
                 WHERE status = 'active' AND ({string.Join(" OR ", conditions)})
                 RETURNING {DestinationStore.Columns}
-                """, new { now, gone, failing, cutoff = now - (long)disableAfter.TotalMilliseconds }, tx, cancellationToken: ct)));
+                """, new { now, gone = gone.ToArray(), failing = failing.ToArray(), cutoff = now - (long)disableAfter.TotalMilliseconds }, tx, cancellationToken: ct)));
         }
         await tx.CommitAsync(ct);
         return disabled;

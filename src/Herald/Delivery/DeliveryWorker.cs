@@ -48,6 +48,7 @@ public sealed class DeliveryWorker(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                var wake = signal.Next;
                 var room = Math.Min(_options.BatchSize, maxInHand - Volatile.Read(ref _inHand));
                 IReadOnlyList<ClaimedDelivery> claimed = [];
                 if (room > 0)
@@ -63,7 +64,7 @@ public sealed class DeliveryWorker(
                 }
                 if (claimed.Count == 0)
                 {
-                    await signal.WaitAsync(_options.PollInterval, time, stoppingToken);
+                    await DeliverySignal.WaitAsync(wake, _options.PollInterval, stoppingToken);
                     continue;
                 }
 
@@ -166,7 +167,7 @@ public sealed class DeliveryWorker(
             {
                 var disabled = await store.WriteOutcomesAsync(_node, batch, _options.DisableAfter, CancellationToken.None);
                 foreach (var destination in disabled) await AnnounceDisabledAsync(destination);
-                if (batch.Any(o => o.NewStatus == DeliveryStatuses.Pending)) signal.Notify();
+                signal.Notify(); // sends finished: lanes have room again
                 batch.Clear();
             }
             catch (Exception e)
@@ -207,7 +208,7 @@ public sealed class DeliveryWorker(
         {
             try
             {
-                await Task.Delay(every, time, stoppingToken);
+                await Task.Delay(every, stoppingToken); // cadence in wall-clock time; expiry in Herald's clock
                 if (Volatile.Read(ref _inHand) > 0) await store.RenewLeasesAsync(_node, _options.LeaseDuration, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

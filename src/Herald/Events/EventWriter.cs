@@ -73,9 +73,9 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
         await using var connection = await db.OpenAsync();
         await using var tx = await connection.BeginTransactionAsync();
 
-        var projects = batch.Select(b => b.Event.ProjectId).Distinct().ToList();
+        var projects = batch.Select(b => b.Event.ProjectId).Distinct().ToArray();
         var destinations = (await connection.QueryAsync<(string Id, string ProjectId, string EventTypes, string? Categories)>(new CommandDefinition(
-                "SELECT id, project_id, event_types, categories FROM destinations WHERE status = 'active' AND project_id IN @projects",
+                $"SELECT id, project_id, event_types, categories FROM destinations WHERE status = 'active' AND {db.In("project_id", "projects")}",
                 new { projects }, tx)))
             .Select(d => new Subscriber(d.Id, d.ProjectId, System.Text.Json.JsonSerializer.Deserialize<string[]>(d.EventTypes)!,
                 d.Categories is null ? null : System.Text.Json.JsonSerializer.Deserialize<string[]>(d.Categories)))

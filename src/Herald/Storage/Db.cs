@@ -36,6 +36,16 @@ public sealed class Db : IAsyncDisposable
 
     public StoreKind Kind { get; }
 
+    /// <summary>
+    /// "column IN list" for a Dapper list parameter: Dapper expands lists on SQLite but sends a PostgreSQL array,
+    /// which needs = ANY(...). Pass a materialised array or list as the parameter.
+    /// </summary>
+    public string In(string column, string parameter) =>
+        Kind == StoreKind.Postgres ? $"{column} = ANY(@{parameter})" : $"{column} IN @{parameter}";
+
+    public string NotIn(string column, string parameter) =>
+        Kind == StoreKind.Postgres ? $"NOT ({column} = ANY(@{parameter}))" : $"{column} NOT IN @{parameter}";
+
     /// <summary>The full connection string (with credentials): for the migrator only, never for logs.</summary>
     public string ConnectionString { get; }
 

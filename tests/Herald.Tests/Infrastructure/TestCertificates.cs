@@ -10,7 +10,7 @@ public static class TestCertificates
     public static readonly string[] Hosts =
     [
         "hooks.slack.com", "discord.com", "discordapp.com", "hooks.zapier.com", "prod-01.westus.logic.azure.com",
-        "receiver.test", "rebind.example.com", "localhost",
+        "receiver.test", "fast.test", "rebind.example.com", "localhost",
     ];
 
     private static readonly Lazy<(X509Certificate2 Ca, X509Certificate2 Server, string CaPemPath)> Made = new(Make);
