@@ -1,4 +1,6 @@
+using Herald.Budgets;
 using Herald.Common;
+using Herald.Surfaces.Marketplace;
 using Herald.Delivery;
 using Herald.Destinations;
 using Herald.Events;
@@ -21,6 +23,8 @@ app.MapSecrets();
 app.MapDestinations();
 app.MapEvents();
 app.MapDeliveries();
+app.MapBudgets();
+app.MapMarketplace();
 
 try
 {

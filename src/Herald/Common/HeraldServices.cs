@@ -59,6 +59,7 @@ public static class HeraldServices
         services.AddSingleton<DeliveryStore>();
         services.AddSingleton<RetrySchedule>();
         services.AddSingleton<DeliveryWorker>();
+        services.AddSingleton<Budgets.BudgetService>();
         services.AddHostedService(provider => provider.GetRequiredService<DeliveryWorker>());
 
         services.ConfigureHttpJsonOptions(o =>
@@ -86,6 +87,9 @@ public static class HeraldServices
         await app.Services.GetRequiredService<SecretsInitializer>().InitializeAsync();
         await app.Services.GetRequiredService<EventCatalog>().InitializeAsync();
         await app.Services.GetRequiredService<Bootstrapper>().RunAsync();
+        // Alerts a crash left unpublished go out once the event writer runs.
+        app.Lifetime.ApplicationStarted.Register(() => _ = app.Services.GetRequiredService<Budgets.BudgetService>()
+            .PublishPendingAlertsAsync(null, app.Lifetime.ApplicationStopping));
     }
 
     public static WebApplication UseHerald(this WebApplication app)

@@ -5,7 +5,7 @@ namespace Herald.Connectors;
 /// <summary>Slack incoming webhooks: { "text": ... } with event text escaped so it cannot make mentions or links.</summary>
 public static class SlackFormat
 {
-    public const int MaxText = 3000;
+    public const int MaxText = 4000;
 
     public static JsonObject Render(Message m) => new() { ["text"] = Text(m) };
 

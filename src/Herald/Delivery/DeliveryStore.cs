@@ -68,11 +68,27 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
 
+        // Lock order: destinations, then deliveries (as a cascading DELETE of a destination does), each by id, so writers
+        // on several nodes and deletes cannot deadlock.
+        var attempted = outcomes.Where(o => o.Attempted).GroupBy(o => o.Delivery.DestinationId)
+            .Select(g => g.MaxBy(o => o.StartedAt)!).OrderBy(o => o.Delivery.DestinationId, StringComparer.Ordinal).ToList();
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE destinations SET last_delivery_status = @Outcome, last_delivery_at = @At,
+                failing_since = CASE WHEN @Ok = 1 THEN NULL ELSE COALESCE(failing_since, @At) END
+            WHERE id = @Id AND (last_delivery_at IS NULL OR last_delivery_at <= @At)
+            """, attempted.Select(o => new
+            {
+                Id = o.Delivery.DestinationId, o.Outcome, At = o.StartedAt, Ok = o.Outcome.StartsWith("delivered_") ? 1 : 0,
+            }), tx, cancellationToken: ct));
+
+        var ordered = outcomes.OrderBy(o => o.Delivery.Id, StringComparer.Ordinal).ToList();
+        // A delivery deleted meanwhile (its destination was removed) simply gets no attempt row.
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO attempts (delivery_id, number, project_id, destination_id, started_at, duration_ms, status_code, outcome, response_body)
-            VALUES (@DeliveryId, @Number, @ProjectId, @DestinationId, @StartedAt, @DurationMs, @StatusCode, @Outcome, @ResponseBody)
+            SELECT @DeliveryId, @Number, @ProjectId, @DestinationId, @StartedAt, @DurationMs, @StatusCode, @Outcome, @ResponseBody
+            WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = @DeliveryId)
             ON CONFLICT (delivery_id, number) DO NOTHING
-            """, outcomes.Where(o => o.Attempted).Select(o => new
+            """, ordered.Where(o => o.Attempted).Select(o => new
             {
                 DeliveryId = o.Delivery.Id, Number = o.Delivery.Attempts + 1, o.Delivery.ProjectId, o.Delivery.DestinationId,
                 o.StartedAt, o.DurationMs, o.StatusCode, o.Outcome, o.ResponseBody,
@@ -83,21 +99,10 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
                 lease_owner = NULL, lease_expires_at = NULL, last_outcome = @Outcome, last_status_code = @StatusCode,
                 updated_at = @Now, completed_at = @CompletedAt
             WHERE id = @Id AND lease_owner = @Node
-            """, outcomes.Select(o => new
+            """, ordered.Select(o => new
             {
                 o.Delivery.Id, Status = o.NewStatus, Attempts = o.Delivery.Attempts + (o.Attempted ? 1 : 0), o.NextAttemptAt, o.Outcome,
                 o.StatusCode, Now = now, CompletedAt = o.NewStatus == DeliveryStatuses.Pending ? (long?)null : now, Node = node,
-            }), tx, cancellationToken: ct));
-
-        var attempted = outcomes.Where(o => o.Attempted).GroupBy(o => o.Delivery.DestinationId)
-            .Select(g => g.MaxBy(o => o.StartedAt)!).ToList();
-        await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE destinations SET last_delivery_status = @Outcome, last_delivery_at = @At,
-                failing_since = CASE WHEN @Ok = 1 THEN NULL ELSE COALESCE(failing_since, @At) END
-            WHERE id = @Id AND (last_delivery_at IS NULL OR last_delivery_at <= @At)
-            """, attempted.Select(o => new
-            {
-                Id = o.Delivery.DestinationId, o.Outcome, At = o.StartedAt, Ok = o.Outcome.StartsWith("delivered_") ? 1 : 0,
             }), tx, cancellationToken: ct));
 
         var gone = outcomes.Where(o => o.DisableDestination).Select(o => o.Delivery.DestinationId).Distinct().ToList();

@@ -40,7 +40,7 @@ public sealed class DeliveryWorker(
         _global = new SemaphoreSlim(_options.MaxConcurrency);
         logger.LogInformation("Delivery worker {Node} started.", _node);
 
-        var writer = Task.Run(() => WriteOutcomesAsync(stoppingToken), CancellationToken.None);
+        var writer = Task.Run(WriteOutcomesAsync, CancellationToken.None);
         var renewer = Task.Run(() => RenewLeasesAsync(stoppingToken), CancellationToken.None);
         var sends = new ConcurrentDictionary<Task, byte>();
         var maxInHand = _options.MaxConcurrency * 4;
@@ -49,36 +49,16 @@ public sealed class DeliveryWorker(
             while (!stoppingToken.IsCancellationRequested)
             {
                 var wake = signal.Next;
-                var room = Math.Min(_options.BatchSize, maxInHand - Volatile.Read(ref _inHand));
-                IReadOnlyList<ClaimedDelivery> claimed = [];
-                if (room > 0)
+                try
                 {
-                    try
-                    {
-                        claimed = await store.ClaimAsync(_node, room, BusyDestinations(), _options.LeaseDuration, stoppingToken);
-                    }
-                    catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-                    {
-                        logger.LogWarning("Claiming deliveries failed ({Error}); trying again shortly.", e.GetType().Name);
-                    }
+                    if (await ClaimAndStartAsync(sends, maxInHand, stoppingToken) == 0)
+                        await DeliverySignal.WaitAsync(wake, _options.PollInterval, stoppingToken);
                 }
-                if (claimed.Count == 0)
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {
-                    await DeliverySignal.WaitAsync(wake, _options.PollInterval, stoppingToken);
-                    continue;
-                }
-
-                var (events, destinations) = await store.LoadAsync(
-                    claimed.Select(c => c.EventId).Distinct().ToList(), claimed.Select(c => c.DestinationId).Distinct().ToList(), stoppingToken);
-                foreach (var delivery in claimed)
-                {
-                    Interlocked.Increment(ref _inHand);
-                    var lane = _lanes.GetOrAdd(delivery.DestinationId, _ => new DestinationLane(_options.PerDestinationConcurrency));
-                    Interlocked.Increment(ref lane.Queued);
-                    var task = SendOneAsync(delivery, events.GetValueOrDefault(delivery.EventId), destinations.GetValueOrDefault(delivery.DestinationId),
-                        lane, stoppingToken);
-                    sends.TryAdd(task, 0);
-                    _ = task.ContinueWith(t => sends.TryRemove(t, out _), TaskScheduler.Default);
+                    // Claimed work whose start failed keeps its lease until it expires, then is claimed again.
+                    logger.LogWarning("Claiming deliveries failed ({Error}); trying again shortly.", e.GetType().Name);
+                    await Task.Delay(_options.PollInterval, stoppingToken);
                 }
             }
         }
@@ -90,6 +70,29 @@ public sealed class DeliveryWorker(
         _outcomes.Writer.TryComplete();
         await writer;
         await renewer;
+    }
+
+    /// <summary>Leases a batch and starts its sends; returns how many were claimed.</summary>
+    private async Task<int> ClaimAndStartAsync(ConcurrentDictionary<Task, byte> sends, int maxInHand, CancellationToken stoppingToken)
+    {
+        var room = Math.Min(_options.BatchSize, maxInHand - Volatile.Read(ref _inHand));
+        if (room <= 0) return 0;
+        var claimed = await store.ClaimAsync(_node, room, BusyDestinations(), _options.LeaseDuration, stoppingToken);
+        if (claimed.Count == 0) return 0;
+
+        var (events, destinations) = await store.LoadAsync(
+            claimed.Select(c => c.EventId).Distinct().ToList(), claimed.Select(c => c.DestinationId).Distinct().ToList(), stoppingToken);
+        foreach (var delivery in claimed)
+        {
+            Interlocked.Increment(ref _inHand);
+            var lane = _lanes.GetOrAdd(delivery.DestinationId, _ => new DestinationLane(_options.PerDestinationConcurrency));
+            Interlocked.Increment(ref lane.Queued);
+            var task = SendOneAsync(delivery, events.GetValueOrDefault(delivery.EventId), destinations.GetValueOrDefault(delivery.DestinationId),
+                lane, stoppingToken);
+            sends.TryAdd(task, 0);
+            _ = task.ContinueWith(t => sends.TryRemove(t, out _), TaskScheduler.Default);
+        }
+        return claimed.Count;
     }
 
     private IReadOnlyCollection<string> BusyDestinations() =>
@@ -157,25 +160,42 @@ public sealed class DeliveryWorker(
             DisableDestination: gone);
     }
 
-    private async Task WriteOutcomesAsync(CancellationToken stoppingToken)
+    private async Task WriteOutcomesAsync()
     {
         var batch = new List<DeliveryOutcome>();
         while (await _outcomes.Reader.WaitToReadAsync(CancellationToken.None))
         {
             while (batch.Count < 1000 && _outcomes.Reader.TryRead(out var outcome)) batch.Add(outcome);
-            try
+            if (!await TryWriteAsync(batch))
             {
-                var disabled = await store.WriteOutcomesAsync(_node, batch, _options.DisableAfter, CancellationToken.None);
-                foreach (var destination in disabled) await AnnounceDisabledAsync(destination);
-                signal.Notify(); // sends finished: lanes have room again
-                batch.Clear();
+                // Write one by one; an outcome that still cannot be written is dropped: its lease expires and the delivery
+                // is sent again (at least once), so nothing is lost and one bad row cannot block the rest.
+                var failed = 0;
+                foreach (var outcome in batch)
+                    if (!await TryWriteAsync([outcome])) failed++;
+                if (failed > 0)
+                {
+                    logger.LogWarning("{Count} delivery outcome(s) could not be written; those deliveries will be sent again after their lease.", failed);
+                    if (failed == batch.Count) await Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None);
+                }
             }
-            catch (Exception e)
-            {
-                logger.LogWarning("Writing {Count} delivery outcomes failed ({Error}); retrying.", batch.Count, e.GetType().Name);
-                if (stoppingToken.IsCancellationRequested && batch.Count > 0) { batch.Clear(); continue; }
-                await Task.Delay(TimeSpan.FromMilliseconds(200), CancellationToken.None);
-            }
+            batch.Clear();
+            signal.Notify(); // sends finished: lanes have room again
+        }
+    }
+
+    private async Task<bool> TryWriteAsync(IReadOnlyList<DeliveryOutcome> batch)
+    {
+        try
+        {
+            var disabled = await store.WriteOutcomesAsync(_node, batch, _options.DisableAfter, CancellationToken.None);
+            foreach (var destination in disabled) await AnnounceDisabledAsync(destination);
+            return true;
+        }
+        catch (Exception e)
+        {
+            logger.LogDebug("Writing {Count} delivery outcome(s) failed ({Error}).", batch.Count, e.GetType().Name);
+            return false;
         }
     }
 

@@ -83,7 +83,8 @@ public sealed partial class DestinationService(
         if (change.Name is not null) updated = updated with { Name = v.Text(f.Name, change.Name, MaxNameLength) ?? current.Name };
         if (change.Status is not null)
         {
-            if (change.Status is DestinationStatuses.Active or DestinationStatuses.Disabled) updated = updated with { Status = change.Status };
+            if (change.Status is DestinationStatuses.Active or DestinationStatuses.Disabled)
+                updated = updated with { Status = change.Status, FailingSince = change.Status == DestinationStatuses.Active ? null : current.FailingSince };
             else v.Add(f.Status, "must be 'active' or 'disabled'.");
         }
         if (change.Events is not null) updated = updated with { EventTypes = JsonSerializer.Serialize(CheckEvents(v, f.Events, change.Events) ?? ["*"]) };

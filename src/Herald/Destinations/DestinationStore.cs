@@ -72,7 +72,7 @@ public sealed class DestinationStore(Db db, TimeProvider time)
         var changed = await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE destinations SET name = @Name, url_sealed = @UrlSealed, url_fingerprint = @UrlFingerprint,
                 destination_host = @DestinationHost, http_method = @HttpMethod, headers_sealed = @HeadersSealed,
-                event_types = @EventTypes, categories = @Categories, status = @Status, updated_at = @UpdatedAt
+                event_types = @EventTypes, categories = @Categories, status = @Status, failing_since = @FailingSince, updated_at = @UpdatedAt
             WHERE id = @Id AND project_id = @ProjectId
             """, d with { UpdatedAt = time.NowMs() }, cancellationToken: ct));
         return changed > 0;

@@ -1,0 +1,90 @@
+using Herald.Auth;
+using Herald.Catalog;
+using Herald.Common;
+using Herald.Destinations;
+using Herald.Errors;
+using Herald.Projects;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Herald.Surfaces.Marketplace;
+
+/// <summary>/v2/marketplace: the catalog and installations (seed 000), a view over the destination model.</summary>
+public static class MarketplaceApi
+{
+    private static readonly FieldNames Fields = FieldNames.Default with { Categories = "filters.categories" };
+
+    public static void MapMarketplace(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v2/marketplace").WithTags("Marketplace").RequireAuthorization(AuthExtensions.ProjectKeyPolicy);
+        group.MapGet("/listings", () => TypedResults.Ok(new ListResponse<ListingResponse>("list", Listings.All.Select(ListingResponse.From).ToList(), false, null)));
+        group.MapPost("/installations", Install).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
+        group.MapGet("/installations", List);
+        group.MapGet("/installations/{id}", Get);
+        group.MapPatch("/installations/{id}", Update).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
+        group.MapDelete("/installations/{id}", Uninstall).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
+        group.MapPost("/installations/{id}/test", Test).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
+    }
+
+    private static async Task<Results<Created<InstallationResponse>, ProblemHttpResult>> Install(
+        InstallRequest request, HttpContext http, DestinationService destinations, CancellationToken ct)
+    {
+        var listing = Listings.BySlug(request.ListingSlug);
+        if (listing is null)
+            return Problems.Validation("listing_slug", request.ListingSlug is null
+                ? "is required."
+                : $"must be one of: {string.Join(", ", Listings.All.Select(l => l.Slug))}.");
+        var (destination, problem) = await destinations.CreateAsync(Caller.From(http.User).ProjectId!, new DestinationInput
+        {
+            Kind = listing.Kind,
+            Surface = "marketplace",
+            Name = request.Name,
+            Url = request.Url,
+            Events = request.Events,
+            Categories = request.Filters?.Categories,
+            Fields = Fields,
+        }, ct);
+        if (problem is not null) return problem;
+        var response = InstallationResponse.From(destination!);
+        return TypedResults.Created($"/v2/marketplace/installations/{response.Id}", response);
+    }
+
+    private static async Task<Ok<ListResponse<InstallationResponse>>> List(
+        HttpContext http, DestinationStore store, string? cursor, int? limit, CancellationToken ct)
+    {
+        var page = await store.ListAsync(Caller.From(http.User).ProjectId!, null, cursor, Limits.Clamp(limit), ct);
+        return TypedResults.Ok(ListResponse<InstallationResponse>.From(page, InstallationResponse.From));
+    }
+
+    private static async Task<Results<Ok<InstallationResponse>, ProblemHttpResult>> Get(string id, HttpContext http, DestinationStore store, CancellationToken ct) =>
+        await Find(id, http, store, ct) is { } d ? TypedResults.Ok(InstallationResponse.From(d)) : Problems.NotFound("Installation");
+
+    private static async Task<Results<Ok<InstallationResponse>, ProblemHttpResult>> Update(
+        string id, UpdateInstallationRequest request, HttpContext http, DestinationStore store, DestinationService destinations, CancellationToken ct)
+    {
+        var current = await Find(id, http, store, ct);
+        if (current is null) return Problems.NotFound("Installation");
+        if (request.Status is null && request.Name is null) return Problems.Validation("status", "is required: \"active\" or \"disabled\".");
+        var (updated, problem) = await destinations.UpdateAsync(current, new DestinationChange { Status = request.Status, Name = request.Name }, ct);
+        return problem ?? (Results<Ok<InstallationResponse>, ProblemHttpResult>)TypedResults.Ok(InstallationResponse.From(updated!));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Uninstall(string id, HttpContext http, DestinationStore store, CancellationToken ct)
+    {
+        var destinationId = InstallationIds.ToDestinationId(id);
+        return destinationId is not null && await store.DeleteAsync(Caller.From(http.User).ProjectId!, destinationId, ct)
+            ? TypedResults.NoContent()
+            : Problems.NotFound("Installation");
+    }
+
+    private static async Task<Results<Ok<TestResponse>, ProblemHttpResult>> Test(
+        string id, HttpContext http, DestinationStore store, DestinationTester tester, CancellationToken ct)
+    {
+        var destination = await Find(id, http, store, ct);
+        if (destination is null) return Problems.NotFound("Installation");
+        var result = await tester.TestAsync(destination, ct);
+        return TypedResults.Ok(new TestResponse(result.Ok, result.Status));
+    }
+
+    private static async Task<DestinationRecord?> Find(string id, HttpContext http, DestinationStore store, CancellationToken ct) =>
+        InstallationIds.ToDestinationId(id) is { } destinationId ? await store.GetAsync(Caller.From(http.User).ProjectId!, destinationId, ct) : null;
+}

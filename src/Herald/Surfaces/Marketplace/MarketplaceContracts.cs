@@ -1,0 +1,47 @@
+using Herald.Catalog;
+using Herald.Common;
+using Herald.Destinations;
+
+namespace Herald.Surfaces.Marketplace;
+
+public sealed record ListingResponse(
+    string Object, string Slug, string Name, string Category, string Destination, string Description, IReadOnlyList<string> RequiredFields,
+    string PayloadFormat)
+{
+    public static ListingResponse From(Listing l) => new("marketplace_listing", l.Slug, l.Name, l.Category, l.Destination, l.Description, ["url"],
+        l.Kind switch
+        {
+            DestinationKinds.Slack => "{ \"text\": \"...\" }",
+            DestinationKinds.Discord => "{ \"content\": \"...\", \"allowed_mentions\": { \"parse\": [] } }",
+            DestinationKinds.Teams => "Adaptive Card in a Workflows message",
+            DestinationKinds.Zapier => "flattened JSON",
+            _ => "{ source, type, title, body, data } signed with Standard Webhooks headers",
+        });
+}
+
+public sealed record InstallRequest(string? ListingSlug, string? Name, string? Url, List<string>? Events, InstallFilters? Filters);
+
+public sealed record InstallFilters(List<string>? Categories);
+
+public sealed record UpdateInstallationRequest(string? Status, string? Name);
+
+/// <summary>An installation exactly as the marketplace shows it: host and fingerprint, never the URL.</summary>
+public sealed record InstallationResponse(
+    string Id, string Object, string ListingSlug, string Name, string Status, string DestinationHost, string SecretFingerprint,
+    string? LastDeliveryStatus, DateTime? LastDeliveryAt)
+{
+    public static InstallationResponse From(DestinationRecord d) => new(
+        InstallationIds.From(d.Id), "marketplace_installation", Listings.ByKind(d.Kind).Slug, d.Name, d.Status, d.DestinationHost,
+        d.UrlFingerprint, d.LastDeliveryStatus, Clock.FromMs(d.LastDeliveryAt));
+}
+
+/// <summary>Marketplace ids are the destination's UUID as "mki_" + 32 hex digits.</summary>
+public static class InstallationIds
+{
+    public static string From(string destinationId) => "mki_" + Guid.Parse(destinationId).ToString("N");
+
+    public static string? ToDestinationId(string id) =>
+        id.StartsWith("mki_", StringComparison.Ordinal) && Guid.TryParseExact(id[4..], "N", out var guid) ? guid.ToString() : null;
+}
+
+public sealed record TestResponse(bool Ok, string Status);
