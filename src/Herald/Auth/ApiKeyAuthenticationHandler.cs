@@ -37,12 +37,14 @@ public sealed class ApiKeyAuthenticationHandler(
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
-        var hasHeader = Request.Headers.Authorization.Count > 0;
+        var header = Request.Headers.Authorization.ToString();
+        var hasHeader = header.Length > 0;
+        var bearer = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
         await problems.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = Context,
             ProblemDetails = Problems.Create(401, "unauthorized",
-                hasHeader ? "The API key is invalid or revoked." : "An API key is required.",
+                !hasHeader ? "An API key is required." : bearer ? "The API key is invalid or revoked." : "Authorization must use the Bearer scheme.",
                 "Send 'Authorization: Bearer <api key>'.", "Authorization"),
         });
     }

@@ -3,6 +3,14 @@ namespace Herald.Common;
 /// <summary>Writes files only the current user can read (0600): key files, bootstrap secrets.</summary>
 public static class PrivateFile
 {
+    /// <summary>Creates a directory only this user may enter (0700); an existing one is left as it is.</summary>
+    public static void EnsureDirectory(string path)
+    {
+        if (Directory.Exists(path)) return;
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
+        else Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
     public static void Write(string path, string content)
     {
         const UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite;

@@ -53,7 +53,8 @@ public static class DeliveriesApi
     {
         if (await FindDestination(destinationId, http, destinations, ct) is null) return Problems.NotFound("Destination");
         if (status is not null && status is not (DeliveryStatuses.Pending or DeliveryStatuses.Delivered or DeliveryStatuses.Failed))
-            return Problems.Validation("status", "must be pending, delivered or failed.");
+            return Problems.Result(Problems.Create(400, "invalid_parameter", "A parameter has an invalid value.",
+                "'status' must be pending, delivered or failed.", "status"));
         var page = await store.ForDestinationAsync(destinationId, status, cursor, Limits.Clamp(limit), ct);
         return TypedResults.Ok(ListResponse<DeliveryResponse>.From(page, d => DeliveryResponse.From(d)));
     }

@@ -40,6 +40,13 @@ public sealed partial class DestinationService(
         var secret = CheckSecret(v, f.Secret, input.SigningSecret);
         var url = await urls.CheckAsync(input.Url, DestinationKinds.PinOf(input.Kind), ct);
         if (!url.IsValid) v.Add(f.Url, url.Error!);
+        if (input.Kind != DestinationKinds.Webhook)
+        {
+            // Managed platforms take a plain POST of their own format: method, headers and signatures are for custom webhooks.
+            if (input.Method is not null && method != "POST") v.Add(f.Method, "only custom webhooks take a method.");
+            if (headers is not null) v.Add(f.Headers, "only custom webhooks take custom headers.");
+            if (input.SigningSecret is not null) v.Add(f.Secret, "only custom webhooks are signed.");
+        }
         if (!v.IsValid) return (null, v.Problem());
 
         var project = await projects.GetAsync(projectId, ct) ?? throw new InvalidOperationException("The caller's project is gone.");
@@ -93,8 +100,10 @@ public sealed partial class DestinationService(
             var categories = change.Categories.Value is null ? null : CheckCategories(v, f.Categories, change.Categories.Value);
             updated = updated with { Categories = categories is null ? null : JsonSerializer.Serialize(categories) };
         }
-        if (change.Method is not null) updated = updated with { HttpMethod = CheckMethod(v, f.Method, change.Method) };
-        if (change.Headers.IsSet)
+        if (current.Kind != DestinationKinds.Webhook && (change.Method is not null || change.Headers.IsSet))
+            v.Add(change.Method is not null ? f.Method : f.Headers, "only custom webhooks take a method or custom headers.");
+        else if (change.Method is not null) updated = updated with { HttpMethod = CheckMethod(v, f.Method, change.Method) };
+        if (change.Headers.IsSet && current.Kind == DestinationKinds.Webhook)
         {
             var headers = change.Headers.Value is null ? null : CheckHeaders(v, f.Headers, change.Headers.Value);
             updated = updated with { HeadersSealed = headers is null ? null : sealer.Seal(JsonSerializer.Serialize(headers), SealedColumns.DestinationHeaders.Context(current.Id)) };
@@ -111,6 +120,7 @@ public sealed partial class DestinationService(
             };
         }
         if (!v.IsValid) return (null, v.Problem());
+        updated = updated with { UpdatedAt = time.NowMs() };
         return await store.UpdateAsync(updated, ct) ? (updated, null) : (null, Problems.NotFound("Destination"));
     }
 

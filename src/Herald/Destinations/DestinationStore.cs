@@ -74,7 +74,7 @@ public sealed class DestinationStore(Db db, TimeProvider time)
                 destination_host = @DestinationHost, http_method = @HttpMethod, headers_sealed = @HeadersSealed,
                 event_types = @EventTypes, categories = @Categories, status = @Status, failing_since = @FailingSince, updated_at = @UpdatedAt
             WHERE id = @Id AND project_id = @ProjectId
-            """, d with { UpdatedAt = time.NowMs() }, cancellationToken: ct));
+            """, d, cancellationToken: ct));
         return changed > 0;
     }
 

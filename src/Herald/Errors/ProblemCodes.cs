@@ -25,6 +25,12 @@ public static class ProblemCodes
         };
         problem.Type = Problems.TypeFor(code);
         problem.Extensions["code"] = code;
-        if (problem.Status == 404 && problem.Detail is null) problem.Detail = "No such route. The API reference is at /docs.";
+        problem.Detail ??= problem.Status switch
+        {
+            404 => "No such route. The API reference is at /docs.",
+            405 => $"This route does not take {context.HttpContext.Request.Method}. The API reference is at /docs.",
+            415 => "Send the body as application/json.",
+            _ => null,
+        };
     }
 }

@@ -38,6 +38,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         {
             var field = FieldFromPath(json.Path);
             var message = json.Message;
+            if (message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))
+                return Problems.Create(400, "duplicate_field", "The request body names a field twice.",
+                    field is null ? "A field appears twice." : $"'{field}' appears twice.", field ?? "body");
             if (message.Contains("could not be mapped", StringComparison.Ordinal))
             {
                 var name = field ?? UnknownMember(message) ?? "body";
@@ -47,8 +50,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             if (message.Contains("could not be converted", StringComparison.Ordinal))
             {
                 var name = field ?? "body";
-                return Problems.Create(400, "invalid_type", "A field has the wrong type.", $"'{name}' has the wrong JSON type.", name,
-                    new Dictionary<string, string[]> { [name] = ["has the wrong JSON type."] });
+                return Problems.Create(400, "invalid_type", "A field has a value of the wrong type or form.",
+                    $"'{name}' has a value of the wrong type or form (for example text where a number or an ISO-8601 time is expected).", name,
+                    new Dictionary<string, string[]> { [name] = ["has a value of the wrong type or form."] });
             }
             return Problems.Create(400, "malformed_json", "The request body is not valid JSON.",
                 field is null ? "The body could not be parsed as JSON." : $"The body could not be parsed near '{field}'.", field ?? "body");

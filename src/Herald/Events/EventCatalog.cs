@@ -75,8 +75,12 @@ public sealed class EventCatalog(Db db, TimeProvider time)
     {
         if (type.Schema is null) return [];
         var schema = _schemas.GetOrAdd(type.Schema, text => JsonSchema.FromJsonAsync(text).GetAwaiter().GetResult());
-        return schema.Validate(dataJson).Select(e => (e.Path?.TrimStart('#', '/').Replace('/', '.') ?? "", e.Kind.ToString())).ToList();
+        return schema.Validate(dataJson).Select(e => (e.Path?.TrimStart('#', '/').Replace('/', '.') ?? "", Describe(e.Kind))).ToList();
     }
+
+    /// <summary>"PropertyRequired" → "property required".</summary>
+    private static string Describe(NJsonSchema.Validation.ValidationErrorKind kind) =>
+        System.Text.RegularExpressions.Regex.Replace(kind.ToString(), "(?<=[a-z])(?=[A-Z])", " ").ToLowerInvariant();
 
     public async Task<bool> AddAsync(string name, string description, string? schema, CancellationToken ct)
     {

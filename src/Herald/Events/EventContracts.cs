@@ -7,7 +7,9 @@ namespace Herald.Events;
 
 public sealed record EventResponse(
     string Id, string Object, string Type, string? Title, string? Body, JsonNode? Data, IReadOnlyList<string> Categories,
-    DateTime OccurredAt, DateTime CreatedAt, int Deliveries, IReadOnlyList<DeliveryResponse>? DeliveryList = null)
+    DateTime OccurredAt, DateTime CreatedAt, int Deliveries,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyList<DeliveryResponse>? DeliveryList = null)
 {
     public static EventResponse From(EventRecord e, IReadOnlyList<DeliveryResponse>? deliveries = null) => new(
         e.Id, "event", e.Type, e.Title, e.Body, JsonNode.Parse(e.Data),
@@ -18,6 +20,7 @@ public sealed record EventResponse(
 public sealed record DeliveryResponse(
     string Id, string Object, string EventId, string EventType, string DestinationId, string Status, int Attempts,
     string? LastOutcome, int? LastStatusCode, DateTime? NextAttemptAt, DateTime CreatedAt, DateTime? CompletedAt,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     IReadOnlyList<AttemptResponse>? AttemptList = null)
 {
     public static DeliveryResponse From(DeliveryRecord d, IReadOnlyList<AttemptResponse>? attempts = null) => new(

@@ -120,6 +120,9 @@ public static partial class EventsApi
         return TypedResults.NoContent();
     }
 
+    private static readonly string[] SchemaTypes = ["object", "array", "string", "number", "integer", "boolean", "null"];
+
+    /// <summary>Parses the schema and checks what the parser lets through: every "type" is a JSON type, every "pattern" a regex.</summary>
     private static async Task<string?> CheckSchemaAsync(Validation v, System.Text.Json.Nodes.JsonObject? schema)
     {
         if (schema is null) return null;
@@ -127,12 +130,42 @@ public static partial class EventsApi
         try
         {
             await JsonSchema.FromJsonAsync(text);
-            return text;
         }
         catch (Exception)
         {
             v.Add("schema", "is not a valid JSON Schema.");
             return null;
+        }
+        foreach (var (path, keyword, value) in Keywords(schema, "schema"))
+        {
+            if (keyword == "type")
+            {
+                var types = value is System.Text.Json.Nodes.JsonArray array ? array.Select(t => t?.ToString()) : [value?.ToString()];
+                if (types.Any(t => !SchemaTypes.Contains(t))) v.Add(path, $"must be one of: {string.Join(", ", SchemaTypes)}.");
+            }
+            else if (keyword == "pattern")
+            {
+                try { _ = new Regex(value?.ToString() ?? "", RegexOptions.None, TimeSpan.FromMilliseconds(100)); }
+                catch (ArgumentException) { v.Add(path, "is not a valid regular expression."); }
+            }
+        }
+        return v.IsValid ? text : null;
+    }
+
+    private static IEnumerable<(string Path, string Keyword, System.Text.Json.Nodes.JsonNode? Value)> Keywords(System.Text.Json.Nodes.JsonNode? node, string path)
+    {
+        if (node is System.Text.Json.Nodes.JsonObject obj)
+        {
+            foreach (var (key, value) in obj)
+            {
+                if (key is "type" or "pattern" && value is System.Text.Json.Nodes.JsonValue or System.Text.Json.Nodes.JsonArray) yield return ($"{path}.{key}", key, value);
+                foreach (var inner in Keywords(value, $"{path}.{key}")) yield return inner;
+            }
+        }
+        else if (node is System.Text.Json.Nodes.JsonArray array)
+        {
+            for (var i = 0; i < array.Count; i++)
+                foreach (var inner in Keywords(array[i], $"{path}[{i}]")) yield return inner;
         }
     }
 

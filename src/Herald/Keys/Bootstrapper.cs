@@ -61,7 +61,7 @@ public sealed class Bootstrapper(Db db, ProjectStore projects, KeyStore keys, IO
 
     private void WriteKeysFile(string projectId, string keyLines)
     {
-        Directory.CreateDirectory(options.Value.DataDirectory);
+        PrivateFile.EnsureDirectory(options.Value.DataDirectory);
         var content = $"""
             # Herald bootstrap keys, created {time.GetUtcNow():u}. They are shown only here: store them safely, then delete this file.
             HERALD_PROJECT_ID={projectId}

@@ -39,6 +39,7 @@ public static class NetExtensions
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
             MaxConnectionsPerServer = 256,
             MaxResponseHeadersLength = 64, // KiB
+            ActivityHeadersPropagator = null, // no traceparent to third parties
             ConnectCallback = (context, ct) => ConnectCheckedAsync(context.DnsEndPoint.Host, context.DnsEndPoint.Port, resolver, rules, ct),
         };
         if (extraRoots.Count > 0)

@@ -35,7 +35,7 @@ public static class KeyRingLoader
         }
 
         var generated = MasterKey.Generate();
-        Directory.CreateDirectory(o.DataDirectory);
+        PrivateFile.EnsureDirectory(o.DataDirectory);
         PrivateFile.Write(path, generated.ToBase64() + "\n");
         logger.LogWarning("Generated a new master key in {KeyFile}. Back it up: sealed URLs and secrets cannot be opened without it.", Path.GetFullPath(path));
         return new KeyRing(generated, previous);

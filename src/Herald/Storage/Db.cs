@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Herald.Common;
 using Herald.Options;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -29,7 +30,7 @@ public sealed class Db : IAsyncDisposable
         builder.Pooling = true;
         builder.DefaultTimeout = 30; // also the busy wait while another writer holds the lock
         var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
-        if (directory is not null) Directory.CreateDirectory(directory);
+        if (directory is not null) PrivateFile.EnsureDirectory(directory); // database and key files: this user only
         _sqlite = builder.ToString();
         ConnectionString = _sqlite;
     }
