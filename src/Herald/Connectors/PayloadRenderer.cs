@@ -9,12 +9,14 @@ public static class PayloadRenderer
 {
     public const string Source = "herald";
 
-    public static RenderedPayload Render(string kind, Message message)
+    /// <summary>Marketplace installs get the plain formats seed 000 shows; every other route the rich ones.</summary>
+    public static RenderedPayload Render(string kind, string surface, Message message)
     {
+        var simple = surface == "marketplace";
         JsonNode body = kind switch
         {
-            DestinationKinds.Slack => SlackFormat.Render(message),
-            DestinationKinds.Discord => DiscordFormat.Render(message),
+            DestinationKinds.Slack => simple ? SlackFormat.Render(message) : SlackFormat.RenderRich(message),
+            DestinationKinds.Discord => simple ? DiscordFormat.Render(message) : DiscordFormat.RenderRich(message),
             DestinationKinds.Teams => TeamsFormat.Render(message),
             DestinationKinds.Zapier => ZapierFormat.Render(message),
             _ => Envelope(message),

@@ -16,34 +16,54 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
         """;
 
     /// <summary>
-    /// Leases up to <paramref name="take"/> due deliveries for <paramref name="node"/>, skipping destinations this node is
-    /// already saturating. PostgreSQL: FOR UPDATE SKIP LOCKED, so nodes never claim the same row; SQLite has one writer.
+    /// Leases up to <paramref name="take"/> due deliveries for <paramref name="node"/>, at most <paramref name="headroom"/>(destination)
+    /// per destination, skipping destinations this node is already saturating. Candidates are read and leased in one
+    /// transaction; PostgreSQL locks them with FOR UPDATE SKIP LOCKED, so nodes never claim the same row; SQLite has one writer.
     /// </summary>
     public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(string node, int take, IReadOnlyCollection<string> busyDestinations,
-        TimeSpan lease, CancellationToken ct)
+        Func<string, int> headroom, TimeSpan lease, CancellationToken ct)
     {
         var now = time.NowMs();
         var skipLocked = db.Kind == StoreKind.Postgres ? "FOR UPDATE SKIP LOCKED" : "";
         var busyFilter = busyDestinations.Count > 0 ? "AND " + db.NotIn("destination_id", "busy") : "";
         await using var connection = await db.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var candidates = await connection.QueryAsync<(string Id, string DestinationId)>(new CommandDefinition($"""
+            SELECT id, destination_id FROM deliveries
+            WHERE status = 'pending' AND next_attempt_at <= @now AND (lease_expires_at IS NULL OR lease_expires_at < @now) {busyFilter}
+            ORDER BY next_attempt_at LIMIT @scan {skipLocked}
+            """, new { now, scan = take * 4, busy = busyDestinations.ToArray() }, tx, cancellationToken: ct));
+
+        var picked = new List<string>(take);
+        var perDestination = new Dictionary<string, int>();
+        foreach (var (id, destinationId) in candidates)
+        {
+            var taken = perDestination.GetValueOrDefault(destinationId);
+            if (taken >= headroom(destinationId)) continue;
+            perDestination[destinationId] = taken + 1;
+            picked.Add(id);
+            if (picked.Count == take) break;
+        }
+        if (picked.Count == 0) return [];
+
         var rows = await connection.QueryAsync<ClaimedDelivery>(new CommandDefinition($"""
             UPDATE deliveries SET lease_owner = @node, lease_expires_at = @expires
-            WHERE id IN (
-                SELECT id FROM deliveries
-                WHERE status = 'pending' AND next_attempt_at <= @now AND (lease_expires_at IS NULL OR lease_expires_at < @now) {busyFilter}
-                ORDER BY next_attempt_at LIMIT @take {skipLocked})
+            WHERE {db.In("id", "picked")}
             RETURNING id AS Id, project_id AS ProjectId, event_id AS EventId, destination_id AS DestinationId, attempts AS Attempts
-            """, new { node, now, expires = now + (long)lease.TotalMilliseconds, take, busy = busyDestinations.ToArray() }, cancellationToken: ct));
-        return rows.ToList();
+            """, new { node, expires = now + (long)lease.TotalMilliseconds, picked = picked.ToArray() }, tx, cancellationToken: ct));
+        var claimed = rows.ToList();
+        await tx.CommitAsync(ct);
+        return claimed;
     }
 
-    /// <summary>Extends the leases this node holds on work it has claimed but not finished.</summary>
-    public async Task RenewLeasesAsync(string node, TimeSpan lease, CancellationToken ct)
+    /// <summary>Extends this node's leases on the deliveries it still has in hand (and only those).</summary>
+    public async Task RenewLeasesAsync(string node, IReadOnlyCollection<string> inHand, TimeSpan lease, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE deliveries SET lease_expires_at = @expires WHERE lease_owner = @node AND status = 'pending'",
-            new { node, expires = time.NowMs() + (long)lease.TotalMilliseconds }, cancellationToken: ct));
+        foreach (var chunk in inHand.Chunk(1000))
+            await connection.ExecuteAsync(new CommandDefinition(
+                $"UPDATE deliveries SET lease_expires_at = @expires WHERE lease_owner = @node AND status = 'pending' AND {db.In("id", "ids")}",
+                new { node, ids = chunk, expires = time.NowMs() + (long)lease.TotalMilliseconds }, cancellationToken: ct));
     }
 
     public async Task<(Dictionary<string, EventRecord> Events, Dictionary<string, DestinationRecord> Destinations)> LoadAsync(

@@ -20,9 +20,11 @@ public sealed class DeliveryWorker(
     IOptions<HeraldOptions> options, TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
 {
     private readonly DeliveryOptions _options = options.Value.Delivery;
-    private readonly string _node = string.IsNullOrWhiteSpace(options.Value.Delivery.NodeId)
-        ? $"{Environment.MachineName}-{Environment.ProcessId}-{Common.Ids.RandomBase32(6)}"
-        : options.Value.Delivery.NodeId!;
+    // A per-process suffix, so a restarted node never mistakes a dead process's leases for its own.
+    private readonly string _node = (string.IsNullOrWhiteSpace(options.Value.Delivery.NodeId)
+        ? $"{Environment.MachineName}-{Environment.ProcessId}"
+        : options.Value.Delivery.NodeId!) + "-" + Common.Ids.RandomBase32(6);
+    private readonly ConcurrentDictionary<string, byte> _inHandIds = new();
     private readonly ConcurrentDictionary<string, DestinationLane> _lanes = new();
     private readonly Channel<DeliveryOutcome> _outcomes = Channel.CreateUnbounded<DeliveryOutcome>(new UnboundedChannelOptions { SingleReader = true });
     private SemaphoreSlim _global = null!;
@@ -77,8 +79,9 @@ public sealed class DeliveryWorker(
     {
         var room = Math.Min(_options.BatchSize, maxInHand - Volatile.Read(ref _inHand));
         if (room <= 0) return 0;
-        var claimed = await store.ClaimAsync(_node, room, BusyDestinations(), _options.LeaseDuration, stoppingToken);
+        var claimed = await store.ClaimAsync(_node, room, BusyDestinations(), Headroom, _options.LeaseDuration, stoppingToken);
         if (claimed.Count == 0) return 0;
+        foreach (var delivery in claimed) _inHandIds.TryAdd(delivery.Id, 0);
 
         var (events, destinations) = await store.LoadAsync(
             claimed.Select(c => c.EventId).Distinct().ToList(), claimed.Select(c => c.DestinationId).Distinct().ToList(), stoppingToken);
@@ -94,6 +97,10 @@ public sealed class DeliveryWorker(
         }
         return claimed.Count;
     }
+
+    /// <summary>How many more deliveries of a destination this node may take in hand now.</summary>
+    private int Headroom(string destinationId) =>
+        _options.PerDestinationConcurrency * 2 - (_lanes.TryGetValue(destinationId, out var lane) ? Volatile.Read(ref lane.Queued) : 0);
 
     private IReadOnlyCollection<string> BusyDestinations() =>
         _lanes.Where(l => Volatile.Read(ref l.Value.Queued) >= _options.PerDestinationConcurrency * 2).Select(l => l.Key).ToList();
@@ -123,10 +130,16 @@ public sealed class DeliveryWorker(
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // Shutting down: the lease expires and this or another node sends it later.
+            _inHandIds.TryRemove(delivery.Id, out _);
         }
         catch (Exception ex)
         {
-            logger.LogError("Delivery {DeliveryId} could not be processed ({Error}); it will be retried after its lease expires.", delivery.Id, ex.GetType().Name);
+            // Counted as a failed try, so the retry schedule (and its end) applies as to any failure.
+            logger.LogError("Delivery {DeliveryId} failed inside Herald ({Error}).", delivery.Id, ex.GetType().Name);
+            var delay = schedule.NextDelay(delivery.Attempts + 1, null);
+            await _outcomes.Writer.WriteAsync(new DeliveryOutcome(delivery, "internal_error", null, time.GetUtcNow().ToUnixTimeMilliseconds(), 0, null,
+                true, delay is null ? DeliveryStatuses.Failed : DeliveryStatuses.Pending,
+                delay is null ? null : time.GetUtcNow().Add(delay.Value).ToUnixTimeMilliseconds(), false), CancellationToken.None);
         }
         finally
         {
@@ -179,6 +192,7 @@ public sealed class DeliveryWorker(
                     if (failed == batch.Count) await Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None);
                 }
             }
+            foreach (var outcome in batch) _inHandIds.TryRemove(outcome.Delivery.Id, out _);
             batch.Clear();
             signal.Notify(); // sends finished: lanes have room again
         }
@@ -229,7 +243,7 @@ public sealed class DeliveryWorker(
             try
             {
                 await Task.Delay(every, stoppingToken); // cadence in wall-clock time; expiry in Herald's clock
-                if (Volatile.Read(ref _inHand) > 0) await store.RenewLeasesAsync(_node, _options.LeaseDuration, stoppingToken);
+                if (!_inHandIds.IsEmpty) await store.RenewLeasesAsync(_node, _inHandIds.Keys.ToList(), _options.LeaseDuration, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

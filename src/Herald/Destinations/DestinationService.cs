@@ -121,7 +121,7 @@ public sealed partial class DestinationService(
         }
         if (!v.IsValid) return (null, v.Problem());
         updated = updated with { UpdatedAt = time.NowMs() };
-        return await store.UpdateAsync(updated, ct) ? (updated, null) : (null, Problems.NotFound("Destination"));
+        return await store.UpdateAsync(current, updated, ct) ? (updated, null) : (null, Problems.NotFound("Destination"));
     }
 
     public string OpenUrl(DestinationRecord d) => sealer.Open(d.UrlSealed, SealedColumns.DestinationUrl.Context(d.Id));

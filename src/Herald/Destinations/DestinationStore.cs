@@ -65,17 +65,30 @@ public sealed class DestinationStore(Db db, TimeProvider time)
         return Paging.ToPage(rows, limit, d => Cursor.Encode(d.CreatedAt, d.Id));
     }
 
-    /// <summary>Writes the changeable fields of <paramref name="d"/>; false when it no longer exists.</summary>
-    public async Task<bool> UpdateAsync(DestinationRecord d, CancellationToken ct)
+    private static readonly (string Column, Func<DestinationRecord, object?> Value)[] Changeable =
+    [
+        ("name", d => d.Name), ("url_sealed", d => d.UrlSealed), ("url_fingerprint", d => d.UrlFingerprint),
+        ("destination_host", d => d.DestinationHost), ("http_method", d => d.HttpMethod), ("headers_sealed", d => d.HeadersSealed),
+        ("event_types", d => d.EventTypes), ("categories", d => d.Categories), ("status", d => d.Status), ("failing_since", d => d.FailingSince),
+    ];
+
+    /// <summary>
+    /// Writes only the columns that differ between <paramref name="before"/> and <paramref name="after"/>, so a change does
+    /// not undo what happened meanwhile (e.g. the worker disabling the destination). False when it no longer exists.
+    /// </summary>
+    public async Task<bool> UpdateAsync(DestinationRecord before, DestinationRecord after, CancellationToken ct)
     {
+        var parameters = new DynamicParameters(new { after.Id, after.ProjectId, after.UpdatedAt });
+        var sets = new List<string> { "updated_at = @UpdatedAt" };
+        foreach (var (column, value) in Changeable)
+        {
+            if (Equals(value(before), value(after))) continue;
+            sets.Add($"{column} = @{column}");
+            parameters.Add(column, value(after));
+        }
         await using var connection = await db.OpenAsync(ct);
-        var changed = await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE destinations SET name = @Name, url_sealed = @UrlSealed, url_fingerprint = @UrlFingerprint,
-                destination_host = @DestinationHost, http_method = @HttpMethod, headers_sealed = @HeadersSealed,
-                event_types = @EventTypes, categories = @Categories, status = @Status, failing_since = @FailingSince, updated_at = @UpdatedAt
-            WHERE id = @Id AND project_id = @ProjectId
-            """, d, cancellationToken: ct));
-        return changed > 0;
+        return await connection.ExecuteAsync(new CommandDefinition(
+            $"UPDATE destinations SET {string.Join(", ", sets)} WHERE id = @Id AND project_id = @ProjectId", parameters, cancellationToken: ct)) > 0;
     }
 
     public async Task<bool> RotateSecretAsync(string id, string secretSealed, string? previousSealed, long? previousExpiresAt, CancellationToken ct)

@@ -21,7 +21,7 @@ public sealed class DestinationTester(DestinationService destinations, Destinati
     /// <summary>Renders, signs (custom webhooks) and sends one message to one destination.</summary>
     public async Task<SendResult> SendAsync(DestinationRecord d, Message message, CancellationToken ct)
     {
-        var payload = PayloadRenderer.Render(d.Kind, message);
+        var payload = PayloadRenderer.Render(d.Kind, d.Surface, message);
         var headers = new List<KeyValuePair<string, string>>(destinations.OpenHeaders(d)) { new("User-Agent", "Herald/1.0") };
         var secrets = destinations.SigningSecrets(d, time.GetUtcNow());
         if (secrets.Count > 0) headers.AddRange(Signer.Headers(message.EventId, time.GetUtcNow(), payload.Body, secrets));

@@ -51,6 +51,11 @@ public sealed class SafeHttpSender(IHttpClientFactory clients, IOptions<HeraldOp
         {
             return new SendResult(Classify(e), null, time.GetElapsedTime(started), null, null);
         }
+        catch (IOException)
+        {
+            // The connection broke while the response body was being read.
+            return new SendResult(Outcomes.ConnectError, null, time.GetElapsedTime(started), null, null);
+        }
     }
 
     /// <summary>Maps a transport failure to a coarse outcome by its cause, never by its message.</summary>
@@ -84,7 +89,8 @@ public sealed class SafeHttpSender(IHttpClientFactory clients, IOptions<HeraldOp
             read += n;
         }
         // The rest of a larger body is never read: disposing the response drops the connection.
-        return read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read);
+        // NUL cannot be stored in PostgreSQL text.
+        return read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read).Replace('\0', '\uFFFD');
     }
 
     private TimeSpan? RetryAfter(HttpResponseMessage response)

@@ -42,7 +42,8 @@ public sealed partial class UrlValidator(NetworkRules rules, HostResolver resolv
             if (uri.HostNameType == UriHostNameType.IPv4 && !IsCanonicalIPv4(rawHost))
                 return UrlCheck.Fail("must not use a numeric host spelled in a non-standard form.");
         }
-        else if (HostNames.WhyRefused(rawHost) is { } why)
+        // Both spellings: the raw one for odd numeric forms, the IDN-normalised one that DNS will see (e.g. "。" becomes ".").
+        else if ((HostNames.WhyRefused(rawHost) ?? HostNames.WhyRefused(host)) is { } why)
         {
             return UrlCheck.Fail($"host {why}");
         }

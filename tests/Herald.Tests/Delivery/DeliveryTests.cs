@@ -229,7 +229,6 @@ public sealed class DeliveryTests
             ["Herald:Delivery:Resolve:1"] = $"fast.test:{fast.Port}=127.0.0.1:{fast.Port}",
             ["Herald:Delivery:PerDestinationConcurrency"] = "2",
             ["Herald:Delivery:MaxConcurrency"] = "8",
-            ["Herald:Delivery:BatchSize"] = "4",
         });
         await using var _h = herald;
         var admin = herald.Admin();
@@ -241,6 +240,35 @@ public sealed class DeliveryTests
         Assert.True(slow.Received.Count <= 4, $"the slow destination got {slow.Received.Count} concurrent requests");
         release.SetResult();
         await slow.WaitForAsync(30, TimeSpan.FromSeconds(20));
+    }
+
+    [Theory, MemberData(nameof(Stores.All), MemberType = typeof(Stores))]
+    public async Task A_body_cut_mid_way_or_holding_nul_bytes_is_still_recorded_as_an_attempt(string store)
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        receiver.Respond = async context =>
+        {
+            if (context.Request.Path == "/cut")
+            {
+                context.Response.ContentLength = 10_000;
+                await context.Response.WriteAsync("partial");
+                await context.Response.Body.FlushAsync();
+                context.Abort();
+                return;
+            }
+            await context.Response.WriteAsync("o\0k");
+        };
+        var (herald, _) = await StartAsync(store, receiver);
+        await using var _h = herald;
+        var admin = herald.Admin();
+        var cut = await admin.CreateDestinationAsync(new { kind = "webhook", url = Url(receiver, "/cut"), events = new[] { "db.insert" } });
+        var nul = await admin.CreateDestinationAsync(new { kind = "webhook", url = Url(receiver, "/nul"), events = new[] { "db.insert" } });
+        var e = await admin.PublishAsync("db.insert", new { id = 1 });
+        await Eventually.TrueAsync(async () => (await admin.DeliveryOfAsync(e.Str("id"), cut)).GetProperty("attempts").GetInt32() == 1, "cut body recorded");
+        Assert.Equal("connect_error", (await admin.DeliveryOfAsync(e.Str("id"), cut)).Str("last_outcome"));
+        await Eventually.TrueAsync(async () => (await admin.DeliveryOfAsync(e.Str("id"), nul)).Str("status") == "delivered", "nul body recorded");
+        var attempt = (await admin.DeliveryAsync((await admin.DeliveryOfAsync(e.Str("id"), nul)).Str("id"))).GetProperty("attempt_list")[0];
+        Assert.Equal("o\uFFFDk", attempt.Str("response_body"));
     }
 
     [Fact]

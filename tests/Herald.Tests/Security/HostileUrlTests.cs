@@ -61,7 +61,7 @@ public sealed class HostileUrlTests(HostileUrlFixture fixture) : IClassFixture<H
         // internal names
         "https://localhost/", "https://LOCALHOST/", "https://localhost./", "https://api.localhost/", "https://printer.local/",
         "https://metadata.google.internal/", "https://db.internal/", "https://router.localdomain/", "https://nas.home.arpa/",
-        "https://intranet/", "https://good.example.com./",
+        "https://intranet/", "https://good.example.com./", "https://svc.corp\u3002internal/", "https://metadata.google.internal\uFF0E/",
         // names that resolve to blocked addresses
         "https://evil.example.com/", "https://metadata.example.com/", "https://mixed.example.com/", "https://v6evil.example.com/",
         "https://mapped.example.com/", "https://cgnat.example.com/", "https://unresolvable.example.com/");
