@@ -1,5 +1,7 @@
 using Herald.Budgets;
 using Herald.Common;
+using Herald.Surfaces.Connectors;
+using Herald.Surfaces.Integrations;
 using Herald.Surfaces.Marketplace;
 using Herald.Delivery;
 using Herald.Destinations;
@@ -25,6 +27,8 @@ app.MapEvents();
 app.MapDeliveries();
 app.MapBudgets();
 app.MapMarketplace();
+app.MapConnectors();
+app.MapIntegrations();
 
 try
 {

@@ -35,6 +35,8 @@ public sealed record AttemptRecord
     public int? StatusCode { get; init; }
     public required string Outcome { get; init; }
     public string? ResponseBody { get; init; }
+    public string? EventId { get; init; }
+    public string? EventType { get; init; }
 }
 
 /// <summary>A delivery claimed by this node, with what sending it needs.</summary>

@@ -189,12 +189,13 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
         await using var connection = await db.OpenAsync(ct);
         var after = Cursor.TryDecode(cursor, out var afterAt, out var afterKey);
         var rows = (await connection.QueryAsync<AttemptRecord>(new CommandDefinition("""
-            SELECT delivery_id AS DeliveryId, number AS Number, project_id AS ProjectId, destination_id AS DestinationId,
-                   started_at AS StartedAt, duration_ms AS DurationMs, status_code AS StatusCode, outcome AS Outcome, response_body AS ResponseBody
-            FROM attempts
-            WHERE destination_id = @destinationId
-              AND (@after = 0 OR started_at < @afterAt OR (started_at = @afterAt AND delivery_id || ':' || number < @afterKey))
-            ORDER BY started_at DESC, delivery_id DESC, number DESC LIMIT @take
+            SELECT a.delivery_id AS DeliveryId, a.number AS Number, a.project_id AS ProjectId, a.destination_id AS DestinationId,
+                   a.started_at AS StartedAt, a.duration_ms AS DurationMs, a.status_code AS StatusCode, a.outcome AS Outcome,
+                   a.response_body AS ResponseBody, d.event_id AS EventId, e.type AS EventType
+            FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN events e ON e.id = d.event_id
+            WHERE a.destination_id = @destinationId
+              AND (@after = 0 OR a.started_at < @afterAt OR (a.started_at = @afterAt AND a.delivery_id || ':' || a.number < @afterKey))
+            ORDER BY a.started_at DESC, a.delivery_id DESC, a.number DESC LIMIT @take
             """, new { destinationId, after = after ? 1 : 0, afterAt, afterKey, take = limit + 1 }, cancellationToken: ct))).ToList();
         return Paging.ToPage(rows, limit, a => Cursor.Encode(a.StartedAt, $"{a.DeliveryId}:{a.Number}"));
     }

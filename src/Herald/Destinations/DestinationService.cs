@@ -17,7 +17,7 @@ namespace Herald.Destinations;
 /// </summary>
 public sealed partial class DestinationService(
     DestinationStore store, ProjectStore projects, PlanCatalog plans, UrlValidator urls, Sealer sealer, Fingerprinter fingerprints,
-    TimeProvider time)
+    Events.EventCatalog catalog, TimeProvider time)
 {
     public const int MaxNameLength = 100;
     public const int MaxEvents = 100;
@@ -35,7 +35,7 @@ public sealed partial class DestinationService(
         var name = v.Text(f.Name, input.Name, MaxNameLength) ?? DefaultName(input.Kind);
         var method = CheckMethod(v, f.Method, input.Method);
         var headers = CheckHeaders(v, f.Headers, input.Headers);
-        var events = CheckEvents(v, f.Events, input.Events) ?? ["*"];
+        var events = await CheckKnownEventsAsync(v, f.Events, input.Events, ct) ?? ["*"];
         var categories = CheckCategories(v, f.Categories, input.Categories);
         var secret = CheckSecret(v, f.Secret, input.SigningSecret);
         var url = await urls.CheckAsync(input.Url, DestinationKinds.PinOf(input.Kind), ct);
@@ -94,7 +94,7 @@ public sealed partial class DestinationService(
                 updated = updated with { Status = change.Status, FailingSince = change.Status == DestinationStatuses.Active ? null : current.FailingSince };
             else v.Add(f.Status, "must be 'active' or 'disabled'.");
         }
-        if (change.Events is not null) updated = updated with { EventTypes = JsonSerializer.Serialize(CheckEvents(v, f.Events, change.Events) ?? ["*"]) };
+        if (change.Events is not null) updated = updated with { EventTypes = JsonSerializer.Serialize(await CheckKnownEventsAsync(v, f.Events, change.Events, ct) ?? ["*"]) };
         if (change.Categories.IsSet)
         {
             var categories = change.Categories.Value is null ? null : CheckCategories(v, f.Categories, change.Categories.Value);
@@ -198,6 +198,17 @@ public sealed partial class DestinationService(
                 v.Add($"{field}.{name}", "must be at most 4096 printable characters.");
         }
         return headers.ToDictionary();
+    }
+
+    /// <summary>Event patterns that are well formed and name something in the catalog (an exact type, a prefix.* of one, or *).</summary>
+    private async Task<IReadOnlyList<string>?> CheckKnownEventsAsync(Validation v, string field, IReadOnlyList<string>? events, CancellationToken ct)
+    {
+        var checkedEvents = CheckEvents(v, field, events);
+        if (checkedEvents is null) return null;
+        for (var i = 0; i < checkedEvents.Count; i++)
+            if (!await catalog.IsKnownOrPatternAsync(checkedEvents[i], ct))
+                v.Add($"{field}[{i}]", $"'{checkedEvents[i]}' is not a known event type; GET /v1/event-types lists them.");
+        return checkedEvents;
     }
 
     internal static IReadOnlyList<string>? CheckEvents(Validation v, string field, IReadOnlyList<string>? events)

@@ -52,6 +52,14 @@ public sealed class DestinationStore(Db db, TimeProvider time)
             $"SELECT {Columns} FROM destinations WHERE id = @id AND project_id = @projectId", new { projectId, id }, cancellationToken: ct));
     }
 
+    public async Task<IReadOnlyList<DestinationRecord>> ListBySurfaceAsync(string projectId, string surface, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return (await connection.QueryAsync<DestinationRecord>(new CommandDefinition(
+            $"SELECT {Columns} FROM destinations WHERE project_id = @projectId AND surface = @surface ORDER BY created_at, id",
+            new { projectId, surface }, cancellationToken: ct))).ToList();
+    }
+
     public async Task<Page<DestinationRecord>> ListAsync(string projectId, string? kind, string? cursor, int limit, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);

@@ -65,10 +65,19 @@ public sealed class EventCatalog(Db db, TimeProvider time)
         return _types.GetValueOrDefault(name);
     }
 
-    public bool IsKnownOrPattern(string pattern) =>
-        pattern == "*" || (pattern.EndsWith(".*", StringComparison.Ordinal)
-            ? _types.Keys.Any(t => t.StartsWith(pattern[..^1], StringComparison.Ordinal))
-            : _types.ContainsKey(pattern));
+    public async Task<bool> IsKnownOrPatternAsync(string pattern, CancellationToken ct)
+    {
+        if (pattern == "*") return true;
+        await RefreshIfStaleAsync(ct);
+        if (Matches(pattern)) return true;
+        if (time.NowMs() - Interlocked.Read(ref _loadedAt) < 1000) return false;
+        await ReloadAsync(ct);
+        return Matches(pattern);
+    }
+
+    private bool Matches(string pattern) => pattern.EndsWith(".*", StringComparison.Ordinal)
+        ? _types.Keys.Any(t => t.StartsWith(pattern[..^1], StringComparison.Ordinal))
+        : _types.ContainsKey(pattern);
 
     /// <summary>Validation errors of <paramref name="dataJson"/> against the type's schema: (path, message); empty when valid or no schema.</summary>
     public IReadOnlyList<(string Path, string Message)> Validate(EventType type, string dataJson)

@@ -1,0 +1,187 @@
+using Herald.Auth;
+using Herald.Catalog;
+using Herald.Common;
+using Herald.Delivery;
+using Herald.Destinations;
+using Herald.Errors;
+using Herald.Events;
+using Herald.Projects;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Herald.Surfaces.Integrations;
+
+/// <summary>
+/// /projects/{project_id}/integrations: outgoing webhooks, the event catalog and provider integrations of seed 002, views
+/// over the destination model. The project in the path must be the key's own (404 otherwise).
+/// </summary>
+public static class IntegrationsApi
+{
+    public const string WebhookSurface = "integrations";
+    public const string ProviderSurface = "provider";
+    private static readonly string[] Providers = ["slack", "discord", "teams", "zapier"];
+
+    public static void MapIntegrations(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/projects/{project_id}/integrations").WithTags("Integrations")
+            .RequireAuthorization(AuthExtensions.ProjectKeyPolicy)
+            .AddEndpointFilter(async (context, next) =>
+                context.HttpContext.GetRouteValue("project_id") as string == Caller.From(context.HttpContext.User).ProjectId
+                    ? await next(context)
+                    : Problems.NotFound("Project"));
+
+        group.MapPost("/webhooks", Register).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
+        group.MapGet("/webhooks", ListWebhooks);
+        group.MapGet("/webhooks/{webhook_id}", GetWebhook);
+        group.MapPut("/webhooks/{webhook_id}", UpdateWebhook).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
+        group.MapDelete("/webhooks/{webhook_id}", DeleteWebhook).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
+        group.MapGet("/webhooks/{webhook_id}/deliveries", Deliveries);
+        group.MapPost("/webhooks/{webhook_id}/test", TestWebhook).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
+        group.MapGet("/events", ListEvents);
+        group.MapGet("/providers", ListProviders);
+        group.MapPut("/providers/{provider}", ConfigureProvider).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
+        group.MapPost("/providers/{provider}/toggle", ToggleProvider).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
+    }
+
+    private static async Task<Results<Created<WebhookResponse>, ProblemHttpResult>> Register(
+        string project_id, RegisterWebhookRequest request, DestinationService destinations, CancellationToken ct)
+    {
+        var (destination, problem) = await destinations.CreateAsync(project_id, new DestinationInput
+        {
+            Kind = DestinationKinds.Webhook,
+            Surface = WebhookSurface,
+            Url = request.Url,
+            Events = request.Events,
+            SigningSecret = request.Secret,
+        }, ct);
+        if (problem is not null) return problem;
+        var generated = request.Secret is null ? destinations.OpenSigningSecret(destination!) : null;
+        return TypedResults.Created($"/projects/{project_id}/integrations/webhooks/{destination!.Id}",
+            WebhookResponse.From(destination, destinations, generated));
+    }
+
+    private static async Task<Ok<ListResponse<WebhookResponse>>> ListWebhooks(
+        string project_id, DestinationStore store, DestinationService destinations, string? cursor, int? limit, CancellationToken ct)
+    {
+        var page = await store.ListAsync(project_id, DestinationKinds.Webhook, cursor, Limits.Clamp(limit), ct);
+        return TypedResults.Ok(ListResponse<WebhookResponse>.From(page, d => WebhookResponse.From(d, destinations)));
+    }
+
+    private static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> GetWebhook(
+        string project_id, string webhook_id, DestinationStore store, DestinationService destinations, CancellationToken ct) =>
+        await FindWebhook(project_id, webhook_id, store, ct) is { } d ? TypedResults.Ok(WebhookResponse.From(d, destinations)) : Problems.NotFound("Webhook");
+
+    private static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> UpdateWebhook(
+        string project_id, string webhook_id, UpdateWebhookRequest request, DestinationStore store, DestinationService destinations, CancellationToken ct)
+    {
+        var current = await FindWebhook(project_id, webhook_id, store, ct);
+        if (current is null) return Problems.NotFound("Webhook");
+        var (updated, problem) = await destinations.UpdateAsync(current, new DestinationChange
+        {
+            Url = request.Url,
+            Events = request.Events,
+            Status = request.Active is null ? null : request.Active.Value ? DestinationStatuses.Active : DestinationStatuses.Disabled,
+            Fields = ChangeFieldNames.Default with { Status = "active" },
+        }, ct);
+        return problem ?? (Results<Ok<WebhookResponse>, ProblemHttpResult>)TypedResults.Ok(WebhookResponse.From(updated!, destinations));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhook(
+        string project_id, string webhook_id, DestinationStore store, CancellationToken ct) =>
+        await FindWebhook(project_id, webhook_id, store, ct) is not null && await store.DeleteAsync(project_id, webhook_id, ct)
+            ? TypedResults.NoContent()
+            : Problems.NotFound("Webhook");
+
+    private static async Task<Results<Ok<ListResponse<WebhookDeliveryResponse>>, ProblemHttpResult>> Deliveries(
+        string project_id, string webhook_id, DestinationStore store, DeliveryStore deliveries, string? cursor, int? limit, CancellationToken ct)
+    {
+        if (await FindWebhook(project_id, webhook_id, store, ct) is null) return Problems.NotFound("Webhook");
+        var page = await deliveries.AttemptsForDestinationAsync(webhook_id, cursor, Limits.Clamp(limit), ct);
+        return TypedResults.Ok(ListResponse<WebhookDeliveryResponse>.From(page, WebhookDeliveryResponse.From));
+    }
+
+    private static async Task<Results<Ok<WebhookTestResponse>, ProblemHttpResult>> TestWebhook(
+        string project_id, string webhook_id, DestinationStore store, DestinationTester tester, CancellationToken ct)
+    {
+        var webhook = await FindWebhook(project_id, webhook_id, store, ct);
+        if (webhook is null) return Problems.NotFound("Webhook");
+        var result = await tester.TestAsync(webhook, ct);
+        return TypedResults.Ok(new WebhookTestResponse(result.Ok, result.Status, "test.ping"));
+    }
+
+    private static async Task<Ok<ListResponse<SubscribableEvent>>> ListEvents(EventCatalog catalog, CancellationToken ct)
+    {
+        var all = await catalog.AllAsync(ct);
+        return TypedResults.Ok(new ListResponse<SubscribableEvent>("list", all.Select(t => new SubscribableEvent(t.Name, t.Description)).ToList(), false, null));
+    }
+
+    private static async Task<Ok<ListResponse<ProviderResponse>>> ListProviders(string project_id, DestinationStore store, CancellationToken ct)
+    {
+        var configured = await ProviderDestinationsAsync(project_id, store, ct);
+        return TypedResults.Ok(new ListResponse<ProviderResponse>("list",
+            Providers.Select(p => ToResponse(p, configured.GetValueOrDefault(Listings.BySlug(p)!.Kind))).ToList(), false, null));
+    }
+
+    private static async Task<Results<Ok<ProviderResponse>, Created<ProviderResponse>, ProblemHttpResult>> ConfigureProvider(
+        string project_id, string provider, ConfigureProviderRequest request, DestinationStore store, DestinationService destinations, CancellationToken ct)
+    {
+        if (!Providers.Contains(provider)) return UnknownProvider(provider);
+        var kind = Listings.BySlug(provider)!.Kind;
+        var current = (await ProviderDestinationsAsync(project_id, store, ct)).GetValueOrDefault(kind);
+        var fields = FieldNames.Default with { Url = "webhook_url", Categories = "filters.categories" };
+        if (current is null)
+        {
+            var (created, problem) = await destinations.CreateAsync(project_id, new DestinationInput
+            {
+                Kind = kind,
+                Surface = ProviderSurface,
+                Name = request.Name ?? Listings.BySlug(provider)!.Name,
+                Url = request.WebhookUrl,
+                Events = request.Events,
+                Categories = request.Filters?.Categories,
+                Fields = fields,
+            }, ct);
+            if (problem is not null) return problem;
+            return TypedResults.Created($"/projects/{project_id}/integrations/providers/{provider}", ToResponse(provider, created));
+        }
+        var (updated, updateProblem) = await destinations.UpdateAsync(current, new DestinationChange
+        {
+            Name = request.Name,
+            Url = request.WebhookUrl,
+            Events = request.Events,
+            Categories = request.Filters is null ? default : new(true, request.Filters.Categories),
+            Fields = ChangeFieldNames.Default with { Url = "webhook_url", Categories = "filters.categories" },
+        }, ct);
+        return updateProblem ?? (Results<Ok<ProviderResponse>, Created<ProviderResponse>, ProblemHttpResult>)TypedResults.Ok(ToResponse(provider, updated));
+    }
+
+    private static async Task<Results<Ok<ProviderResponse>, ProblemHttpResult>> ToggleProvider(
+        string project_id, string provider, ToggleProviderRequest? request, DestinationStore store, DestinationService destinations, CancellationToken ct)
+    {
+        if (!Providers.Contains(provider)) return UnknownProvider(provider);
+        var current = (await ProviderDestinationsAsync(project_id, store, ct)).GetValueOrDefault(Listings.BySlug(provider)!.Kind);
+        if (current is null)
+            return Problems.Conflict("provider_not_configured", "The provider is not configured.",
+                $"Configure it first: PUT /projects/{project_id}/integrations/providers/{provider}.");
+        var enable = request?.Enabled ?? current.Status != DestinationStatuses.Active;
+        var (updated, problem) = await destinations.UpdateAsync(current,
+            new DestinationChange { Status = enable ? DestinationStatuses.Active : DestinationStatuses.Disabled }, ct);
+        return problem ?? (Results<Ok<ProviderResponse>, ProblemHttpResult>)TypedResults.Ok(ToResponse(provider, updated));
+    }
+
+    private static ProblemHttpResult UnknownProvider(string provider) => Problems.Result(Problems.Create(404, "not_found", "Provider not found.",
+        $"Available providers: {string.Join(", ", Providers)}. Payment providers such as Razorpay receive no events and are not offered.", "provider"));
+
+    private static ProviderResponse ToResponse(string provider, DestinationRecord? d)
+    {
+        var listing = Listings.BySlug(provider)!;
+        return new ProviderResponse(provider, "provider_integration", listing.Name, listing.Category, d is not null,
+            d?.Status == DestinationStatuses.Active, d?.DestinationHost, d?.UrlFingerprint, d is null ? null : DestinationService.EventsOf(d),
+            d?.LastDeliveryStatus, Clock.FromMs(d?.LastDeliveryAt));
+    }
+
+    private static async Task<Dictionary<string, DestinationRecord>> ProviderDestinationsAsync(string projectId, DestinationStore store, CancellationToken ct) =>
+        (await store.ListBySurfaceAsync(projectId, ProviderSurface, ct)).ToDictionary(d => d.Kind);
+
+    private static async Task<DestinationRecord?> FindWebhook(string projectId, string id, DestinationStore store, CancellationToken ct) =>
+        Guid.TryParse(id, out _) && await store.GetAsync(projectId, id, ct) is { Kind: DestinationKinds.Webhook } d ? d : null;
+}
