@@ -43,12 +43,13 @@ public static class DiscordFormat
 
         var embed = new JsonObject
         {
-            ["title"] = title,
-            ["description"] = description,
             ["color"] = MessageFacts.Colour(m),
             ["timestamp"] = m.OccurredAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"),
             ["footer"] = new JsonObject { ["text"] = footer },
         };
+        // Discord refuses empty strings: leave such parts out.
+        if (title.Length > 0) embed["title"] = title;
+        if (description.Length > 0) embed["description"] = description;
         if (fields.Count > 0) embed["fields"] = fields;
         if (MessageFacts.Link(m) is { } link) embed["url"] = link;
         return new JsonObject { ["embeds"] = new JsonArray { embed }, ["allowed_mentions"] = NoMentions() };

@@ -26,12 +26,14 @@ public static class SlackFormat
                 ["type"] = "header",
                 ["text"] = new JsonObject { ["type"] = "plain_text", ["text"] = TextLimits.Truncate(m.Title, MaxHeader), ["emoji"] = true },
             },
-            new JsonObject
+        };
+        // Slack refuses empty text objects: an event without a body gets no body section.
+        if (m.Body.Trim().Length > 0)
+            blocks.Add(new JsonObject
             {
                 ["type"] = "section",
                 ["text"] = new JsonObject { ["type"] = "mrkdwn", ["text"] = TextLimits.Truncate(Escape(m.Body), MaxSection) },
-            },
-        };
+            });
         var fields = MessageFacts.Fields(m, MaxFields);
         if (fields.Count > 0)
             blocks.Add(new JsonObject

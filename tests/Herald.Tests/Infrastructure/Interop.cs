@@ -25,8 +25,8 @@ public static class Interop
     public static void Require()
     {
         string? reason = null;
-        if (!System.IO.Directory.Exists(Path.Combine(Directory, "node_modules", "standardwebhooks")))
-            reason = "Interop test skipped: run 'npm ci --prefix tests/interop' to install the standardwebhooks package.";
+        if (!new[] { "standardwebhooks", "adaptivecards", "discord.js" }.All(p => System.IO.Directory.Exists(Path.Combine(Directory, "node_modules", p))))
+            reason = "Interop test skipped: run 'npm ci --prefix tests/interop' to install standardwebhooks, adaptivecards and discord.js.";
         else if (!OnPath("node"))
             reason = "Interop test skipped: node is not installed.";
         if (reason is null) return;
@@ -35,9 +35,20 @@ public static class Interop
         Assert.Skip(reason);
     }
 
-    public static async Task<JsonElement> VerifyAsync(string body, IReadOnlyDictionary<string, string> headers, string secret)
+    public static Task<JsonElement> VerifyAsync(string body, IReadOnlyDictionary<string, string> headers, string secret) =>
+        RunAsync("verify.js", JsonSerializer.Serialize(new { body, headers, secret }));
+
+    /// <summary>Runs formats.js: adaptivecards parses the Teams messages, discord.js builds the Discord embeds.</summary>
+    public static Task<JsonElement> CheckFormatsAsync(IEnumerable<System.Text.Json.Nodes.JsonNode> teams, IEnumerable<System.Text.Json.Nodes.JsonNode> discord) =>
+        RunAsync("formats.js", new System.Text.Json.Nodes.JsonObject
+        {
+            ["teams"] = new System.Text.Json.Nodes.JsonArray(teams.Select(t => t.DeepClone()).ToArray()),
+            ["discord"] = new System.Text.Json.Nodes.JsonArray(discord.Select(d => d.DeepClone()).ToArray()),
+        }.ToJsonString());
+
+    private static async Task<JsonElement> RunAsync(string script, string input)
     {
-        var info = new ProcessStartInfo("node", ["verify.js"])
+        var info = new ProcessStartInfo("node", [script])
         {
             WorkingDirectory = Directory,
             RedirectStandardInput = true,
@@ -45,12 +56,12 @@ public static class Interop
             RedirectStandardError = true,
         };
         using var process = Process.Start(info)!;
-        await process.StandardInput.WriteAsync(JsonSerializer.Serialize(new { body, headers, secret }));
+        await process.StandardInput.WriteAsync(input);
         process.StandardInput.Close();
         var output = await process.StandardOutput.ReadToEndAsync();
         var error = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"verify.js failed: {error}");
+        Assert.True(process.ExitCode == 0, $"{script} failed: {error}");
         return JsonDocument.Parse(output).RootElement.Clone();
     }
 
