@@ -29,6 +29,8 @@ app.MapBudgets();
 app.MapMarketplace();
 app.MapConnectors();
 app.MapIntegrations();
+app.MapRazorPages();
+app.MapGet("/", () => Results.Redirect("/console")).ExcludeFromDescription();
 
 try
 {

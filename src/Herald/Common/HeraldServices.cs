@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Options;
 using System.Text.Json.Serialization;
 using Herald.Auth;
+using Herald.Console;
 using Herald.Delivery;
 using Herald.Destinations;
 using Herald.Events;
@@ -74,6 +75,7 @@ public static class HeraldServices
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemCodes.Fill);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddHeraldAuth();
+        services.AddHeraldConsole();
         services.AddHeraldOpenApi();
         return builder;
     }

@@ -173,6 +173,45 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
         return Paging.ToPage(rows, limit, d => Cursor.Encode(d.CreatedAt, d.Id));
     }
 
+    /// <summary>The console's delivery log: a project's newest deliveries, optionally for one destination, status or event.</summary>
+    public async Task<IReadOnlyList<DeliveryRecord>> ForProjectAsync(string projectId, string? destinationId, string? status, string? eventId,
+        int limit, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return (await connection.QueryAsync<DeliveryRecord>(new CommandDefinition($"""
+            SELECT {Columns} FROM deliveries d JOIN events e ON e.id = d.event_id
+            WHERE d.project_id = @projectId AND (@destinationId IS NULL OR d.destination_id = @destinationId)
+              AND (@status IS NULL OR d.status = @status) AND (@eventId IS NULL OR d.event_id = @eventId)
+            ORDER BY d.created_at DESC, d.id DESC LIMIT @limit
+            """, new { projectId, destinationId, status, eventId, limit }, cancellationToken: ct))).ToList();
+    }
+
+    public async Task<ILookup<string, AttemptRecord>> AttemptsForAsync(IReadOnlyCollection<string> deliveryIds, CancellationToken ct)
+    {
+        if (deliveryIds.Count == 0) return Array.Empty<AttemptRecord>().ToLookup(a => a.DeliveryId);
+        await using var connection = await db.OpenAsync(ct);
+        var rows = await connection.QueryAsync<AttemptRecord>(new CommandDefinition($"""
+            SELECT delivery_id AS DeliveryId, number AS Number, project_id AS ProjectId, destination_id AS DestinationId,
+                   started_at AS StartedAt, duration_ms AS DurationMs, status_code AS StatusCode, outcome AS Outcome, response_body AS ResponseBody
+            FROM attempts WHERE {db.In("delivery_id", "ids")} ORDER BY number
+            """, new { ids = deliveryIds.ToArray() }, cancellationToken: ct));
+        return rows.ToLookup(a => a.DeliveryId);
+    }
+
+    /// <summary>Attempts per hour since <paramref name="since"/>: (hour start in ms, delivered, failed).</summary>
+    public async Task<IReadOnlyList<(long Hour, long Delivered, long Failed)>> HourlyAsync(string projectId, long since, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var rows = await connection.QueryAsync<(long Hour, long Delivered, long Failed)>(new CommandDefinition("""
+            SELECT (started_at / 3600000) * 3600000 AS hour,
+                   SUM(CASE WHEN outcome LIKE 'delivered%' THEN 1 ELSE 0 END) AS delivered,
+                   SUM(CASE WHEN outcome LIKE 'delivered%' THEN 0 ELSE 1 END) AS failed
+            FROM attempts WHERE project_id = @projectId AND started_at >= @since
+            GROUP BY (started_at / 3600000) * 3600000
+            """, new { projectId, since }, cancellationToken: ct));
+        return rows.ToList();
+    }
+
     public async Task<IReadOnlyList<AttemptRecord>> AttemptsAsync(string deliveryId, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);

@@ -48,6 +48,13 @@ public sealed class KeyStore(Db db, TimeProvider time)
         return key is not null && ApiKeySecret.HashesEqual(key.Hash, hash) ? key : null;
     }
 
+    public async Task<ApiKeyRecord?> FindActiveByIdAsync(string keyId, CancellationToken ct = default)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<ApiKeyRecord>(new CommandDefinition(
+            $"SELECT {Columns} FROM api_keys WHERE id = @keyId AND revoked_at IS NULL", new { keyId }, cancellationToken: ct));
+    }
+
     public async Task<Page<ApiKeyRecord>> ListAsync(string projectId, string? cursor, int limit, CancellationToken ct = default)
     {
         await using var connection = await db.OpenAsync(ct);

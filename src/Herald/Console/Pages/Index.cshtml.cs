@@ -1,0 +1,45 @@
+using Herald.Catalog;
+using Herald.Destinations;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Herald.Console.Pages;
+
+public sealed class IndexModel(DestinationService destinations) : ConsolePage
+{
+    public string? Submitted { get; private set; }
+    public string? Name { get; private set; }
+    public string? Events { get; private set; }
+    public string? Categories { get; private set; }
+
+    public void OnGet() { }
+
+    public IEnumerable<string> ErrorsStartingWith(string field) => ModelState
+        .Where(e => e.Key.StartsWith(field, StringComparison.Ordinal))
+        .SelectMany(e => e.Value!.Errors.Select(x => $"{e.Key}: {x.ErrorMessage}"));
+
+    public async Task<IActionResult> OnPostInstallAsync(string? slug, string? name, string? url, string? events, string? categories, CancellationToken ct)
+    {
+        if (RefuseMember() is { } refused) return refused;
+        var listing = Listings.BySlug(slug);
+        if (listing is null) return NotFound();
+        (Submitted, Name, Events, Categories) = (slug, name, events, categories);
+
+        var (destination, problem) = await destinations.CreateAsync(ProjectId, new DestinationInput
+        {
+            Kind = listing.Kind,
+            Surface = "marketplace",
+            Name = string.IsNullOrWhiteSpace(name) ? null : name,
+            Url = url,
+            Events = SplitList(events),
+            Categories = SplitList(categories),
+            Fields = FieldNames.Default with { Categories = "filters.categories" },
+        }, ct);
+        if (problem is not null)
+        {
+            ShowProblem(problem);
+            return Page();
+        }
+        Flash($"Installed {destination!.Name}: delivering to {destination.DestinationHost} (fingerprint {destination.UrlFingerprint}).");
+        return RedirectToPage("/Connectors");
+    }
+}

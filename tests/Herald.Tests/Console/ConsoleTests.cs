@@ -1,0 +1,158 @@
+using System.Net;
+using System.Net.Http.Json;
+using Herald.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace Herald.Tests.Console;
+
+/// <summary>The real console in headless Chromium against a real Herald process and a loopback receiver.</summary>
+public sealed class ConsoleTests
+{
+    private static Dictionary<string, string?> Environment() => new()
+    {
+        ["Herald__Bootstrap__AdminKey"] = HeraldFactory.AdminKey,
+        ["Herald__Bootstrap__OperatorKey"] = HeraldFactory.OperatorKey,
+        ["Herald__Delivery__AllowHttp"] = "true",
+        ["Herald__Delivery__AllowedNetworks__0"] = "127.0.0.0/8",
+        ["Herald__Delivery__PollInterval"] = "00:00:00.100",
+    };
+
+    private static async Task SignInAsync(IPage page, Uri baseAddress, string key)
+    {
+        await page.GotoAsync(new Uri(baseAddress, "/console").ToString());
+        Assert.Contains("/console/login", page.Url);
+        await page.GetByLabel("API key").FillAsync(key);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync("**/console");
+    }
+
+    [Fact]
+    public async Task An_admin_installs_tests_disables_and_reads_the_delivery_log_in_the_browser()
+    {
+        await using var browser = await BrowserSession.StartAsync();
+        await using var receiver = await TestReceiver.StartAsync(https: false);
+        receiver.Respond = context =>
+        {
+            context.Response.StatusCode = context.Request.Headers["webhook-id"].ToString().EndsWith('x') ? 500 : 200;
+            return Task.CompletedTask;
+        };
+        var directory = Directory.CreateTempSubdirectory("herald-console-").FullName;
+        await using var herald = HeraldProcess.Start(directory, Environment());
+        await herald.WaitUntilHealthyAsync();
+        var page = await browser.NewPageAsync();
+
+        await SignInAsync(page, herald.BaseAddress, HeraldFactory.AdminKey);
+        Assert.Equal(5, await page.Locator("section.card[data-listing]").CountAsync());
+        await page.ScreenshotAsync(new() { Path = BrowserSession.ScreenshotPath("marketplace.png"), FullPage = true });
+
+        // A bad URL is answered next to the field, and nothing is installed.
+        var slack = page.Locator("section[data-listing=slack]");
+        await slack.Locator("summary").ClickAsync();
+        await slack.GetByLabel("Destination URL").FillAsync("https://evil.example.com/services/T0/B0/X");
+        await slack.GetByRole(AriaRole.Button, new() { Name = "Install" }).ClickAsync();
+        var error = page.Locator("section[data-listing=slack] .field-error");
+        await Assertions.Expect(error).ToContainTextAsync("hooks.slack.com");
+
+        // Install a custom webhook pointing at the loopback receiver.
+        var custom = page.Locator("section[data-listing=custom-webhook]");
+        await custom.Locator("summary").ClickAsync();
+        await custom.GetByLabel("Name").FillAsync("billing hook");
+        var token = "consoletoken42";
+        await custom.GetByLabel("Destination URL").FillAsync($"http://127.0.0.1:{receiver.Port}/hook/{token}");
+        await custom.GetByRole(AriaRole.Button, new() { Name = "Install" }).ClickAsync();
+        await page.WaitForURLAsync("**/console/connectors");
+        await Assertions.Expect(page.Locator(".notice")).ToContainTextAsync("mkfp_");
+        Assert.DoesNotContain(token, await page.ContentAsync());
+
+        // Test shows the inline result.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Test billing hook" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".notice")).ToContainTextAsync("delivered_200");
+
+        // Events through the API, then the delivery log in the browser.
+        using var api = new HttpClient { BaseAddress = herald.BaseAddress };
+        api.DefaultRequestHeaders.Authorization = new("Bearer", HeraldFactory.AdminKey);
+        for (var i = 0; i < 3; i++)
+            (await api.PostAsJsonAsync("/v1/events", new { type = "db.insert", data = new { table = "orders", id = i } })).EnsureSuccessStatusCode();
+        await receiver.WaitForAsync(4);
+        await Task.Delay(500);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Delivery log" }).First.ClickAsync();
+        await Assertions.Expect(page.Locator("tr[data-delivery]")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("tr[data-delivery] .status.ok").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("svg[role=img]")).ToHaveAttributeAsync("aria-label", new System.Text.RegularExpressions.Regex("[1-9]\\d* delivered"));
+        await page.ScreenshotAsync(new() { Path = BrowserSession.ScreenshotPath("delivery-log.png"), FullPage = true });
+        await page.GetByLabel("Status").SelectOptionAsync("failed");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await Assertions.Expect(page.Locator("tr[data-delivery]")).ToHaveCountAsync(0);
+
+        // Disable it.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Installed connectors" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Disable billing hook" }).ClickAsync();
+        await Assertions.Expect(page.Locator("tr[data-destination] .status").First).ToHaveTextAsync("disabled");
+        var published = await (await api.PostAsJsonAsync("/v1/events", new { type = "db.insert", data = new { id = 9 } })).Json(HttpStatusCode.Accepted);
+        Assert.Equal(0, published.GetProperty("deliveries").GetInt32());
+
+        // A narrow screen still shows the table.
+        await page.SetViewportSizeAsync(390, 844);
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Enable billing hook" })).ToBeVisibleAsync();
+
+        // Sign out.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await page.WaitForURLAsync("**/console/login");
+        await page.GotoAsync(new Uri(herald.BaseAddress, "/console/connectors").ToString());
+        Assert.Contains("/console/login", page.Url);
+        Assert.DoesNotContain(token, herald.Output);
+    }
+
+    [Fact]
+    public async Task A_member_sees_but_cannot_change_and_the_server_refuses_a_forged_install()
+    {
+        await using var browser = await BrowserSession.StartAsync();
+        var directory = Directory.CreateTempSubdirectory("herald-console-").FullName;
+        await using var herald = HeraldProcess.Start(directory, Environment());
+        await herald.WaitUntilHealthyAsync();
+        using var api = new HttpClient { BaseAddress = herald.BaseAddress };
+        api.DefaultRequestHeaders.Authorization = new("Bearer", HeraldFactory.AdminKey);
+        var project = (await api.GetAsync("/v1/me").Json(HttpStatusCode.OK)).Str("project_id");
+        var memberKey = (await api.PostAsJsonAsync($"/v1/projects/{project}/keys", new { name = "viewer", role = "member" }).Json(HttpStatusCode.Created)).Str("key");
+
+        var page = await browser.NewPageAsync();
+        await SignInAsync(page, herald.BaseAddress, memberKey);
+        Assert.Equal(0, await page.Locator("details").CountAsync()); // no install forms
+        await page.GotoAsync(new Uri(herald.BaseAddress, "/console/budget").ToString());
+        Assert.Equal(0, await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).CountAsync());
+
+        // Forge an install post with the page's own anti-forgery token: the server still refuses.
+        await page.GotoAsync(new Uri(herald.BaseAddress, "/console").ToString());
+        await page.EvaluateAsync("""
+            () => {
+              const token = document.querySelector('input[name=__RequestVerificationToken]').value;
+              const form = document.createElement('form');
+              form.method = 'post';
+              form.action = '/console?handler=Install';
+              for (const [name, value] of Object.entries({ __RequestVerificationToken: token, slug: 'slack', url: 'https://hooks.slack.com/services/T0/B0/X' })) {
+                const input = document.createElement('input'); input.type = 'hidden'; input.name = name; input.value = value; form.appendChild(input);
+              }
+              document.body.appendChild(form);
+              form.submit();
+            }
+            """);
+        await Assertions.Expect(page.Locator(".notice.error")).ToContainTextAsync("member key");
+        Assert.Equal(0, (await api.GetAsync("/v2/marketplace/installations").Json(HttpStatusCode.OK)).GetProperty("data").GetArrayLength());
+
+        // A post without the anti-forgery token is refused outright.
+        var cookies = await page.Context.CookiesAsync();
+        using var raw = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = herald.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/console?handler=Install")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["slug"] = "slack", ["url"] = "https://hooks.slack.com/services/T0/B0/X" }),
+        };
+        request.Headers.Add("Cookie", string.Join("; ", cookies.Select(c => $"{c.Name}={c.Value}")));
+        Assert.Equal(HttpStatusCode.BadRequest, (await raw.SendAsync(request)).StatusCode);
+
+        var session = cookies.Single(c => c.Name == "herald_console");
+        Assert.True(session.HttpOnly);
+        Assert.Equal(SameSiteAttribute.Strict, session.SameSite);
+        Assert.DoesNotContain(memberKey, await page.ContentAsync());
+    }
+}
