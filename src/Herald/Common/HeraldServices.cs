@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Options;
 using System.Text.Json.Serialization;
 using Herald.Auth;
-using Herald.Console;
+using Herald.WebConsole;
 using Herald.Delivery;
 using Herald.Destinations;
 using Herald.Events;
@@ -33,8 +33,10 @@ public static class HeraldServices
         services.AddSingleton<IValidateOptions<HeraldOptions>, HeraldOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
         services.AddDataProtection();
-        services.AddOptions<KeyManagementOptions>().Configure<IOptions<HeraldOptions>, ILoggerFactory>((keys, herald, logs) =>
-            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(herald.Value.DataDirectory, "data-protection")), logs));
+        // Read from configuration, not the validated options: a bad setting must reach the start-up message, not crash here.
+        services.AddOptions<KeyManagementOptions>().Configure<IConfiguration, ILoggerFactory>((keys, configuration, logs) =>
+            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(
+                configuration[$"{HeraldOptions.Section}:{nameof(HeraldOptions.DataDirectory)}"] ?? new HeraldOptions().DataDirectory, "data-protection")), logs));
         services.AddSingleton<PlanCatalog>();
         services.AddSingleton<Db>();
         services.AddSingleton<Migrator>();

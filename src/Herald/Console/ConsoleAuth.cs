@@ -4,7 +4,7 @@ using Herald.Keys;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 
-namespace Herald.Console;
+namespace Herald.WebConsole;
 
 /// <summary>
 /// The console's session: an HttpOnly, SameSite=Strict cookie that names the API key used to sign in (never the key itself),

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
-namespace Herald.Console;
+namespace Herald.WebConsole;
 
 /// <summary>What every console page knows: who is signed in, whether they may change things, and how to show API problems.</summary>
 public abstract class ConsolePage : PageModel

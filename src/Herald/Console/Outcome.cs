@@ -1,4 +1,4 @@
-namespace Herald.Console;
+namespace Herald.WebConsole;
 
 /// <summary>How the console colours an outcome or status.</summary>
 public static class Outcome

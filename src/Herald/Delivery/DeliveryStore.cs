@@ -26,8 +26,8 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
         var now = time.NowMs();
         var skipLocked = db.Kind == StoreKind.Postgres ? "FOR UPDATE SKIP LOCKED" : "";
         var busyFilter = busyDestinations.Count > 0 ? "AND " + db.NotIn("destination_id", "busy") : "";
-        await using var connection = await db.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var scope = await db.BeginWriteAsync(ct);
+        var (connection, tx) = (scope.Connection, scope.Transaction);
         var candidates = await connection.QueryAsync<(string Id, string DestinationId)>(new CommandDefinition($"""
             SELECT id, destination_id FROM deliveries
             WHERE status = 'pending' AND next_attempt_at <= @now AND (lease_expires_at IS NULL OR lease_expires_at < @now) {busyFilter}
@@ -52,18 +52,19 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
             RETURNING id AS Id, project_id AS ProjectId, event_id AS EventId, destination_id AS DestinationId, attempts AS Attempts
             """, new { node, expires = now + (long)lease.TotalMilliseconds, picked = picked.ToArray() }, tx, cancellationToken: ct));
         var claimed = rows.ToList();
-        await tx.CommitAsync(ct);
+        await scope.CommitAsync(ct);
         return claimed;
     }
 
     /// <summary>Extends this node's leases on the deliveries it still has in hand (and only those).</summary>
     public async Task RenewLeasesAsync(string node, IReadOnlyCollection<string> inHand, TimeSpan lease, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
+        await using var scope = await db.BeginWriteAsync(ct);
         foreach (var chunk in inHand.Chunk(1000))
-            await connection.ExecuteAsync(new CommandDefinition(
+            await scope.Connection.ExecuteAsync(new CommandDefinition(
                 $"UPDATE deliveries SET lease_expires_at = @expires WHERE lease_owner = @node AND status = 'pending' AND {db.In("id", "ids")}",
-                new { node, ids = chunk, expires = time.NowMs() + (long)lease.TotalMilliseconds }, cancellationToken: ct));
+                new { node, ids = chunk, expires = time.NowMs() + (long)lease.TotalMilliseconds }, scope.Transaction, cancellationToken: ct));
+        await scope.CommitAsync(ct);
     }
 
     public async Task<(Dictionary<string, EventRecord> Events, Dictionary<string, DestinationRecord> Destinations)> LoadAsync(
@@ -85,8 +86,8 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
         TimeSpan disableAfter, CancellationToken ct)
     {
         var now = time.NowMs();
-        await using var connection = await db.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var scope = await db.BeginWriteAsync(ct);
+        var (connection, tx) = (scope.Connection, scope.Transaction);
 
         // Lock order: destinations, then deliveries (as a cascading DELETE of a destination does), each by id, so writers
         // on several nodes and deletes cannot deadlock.
@@ -139,7 +140,7 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
                 RETURNING {DestinationStore.Columns}
                 """, new { now, gone = gone.ToArray(), failing = failing.ToArray(), cutoff = now - (long)disableAfter.TotalMilliseconds }, tx, cancellationToken: ct)));
         }
-        await tx.CommitAsync(ct);
+        await scope.CommitAsync(ct);
         return disabled;
     }
 

@@ -98,12 +98,19 @@ public sealed class DeliveryWorker(
         return claimed.Count;
     }
 
+    private void Release(ClaimedDelivery delivery)
+    {
+        _inHandIds.TryRemove(delivery.Id, out _);
+        if (_lanes.TryGetValue(delivery.DestinationId, out var lane)) Interlocked.Decrement(ref lane.Queued);
+        Interlocked.Decrement(ref _inHand);
+    }
+
     /// <summary>How many more deliveries of a destination this node may take in hand now.</summary>
     private int Headroom(string destinationId) =>
-        _options.PerDestinationConcurrency * 2 - (_lanes.TryGetValue(destinationId, out var lane) ? Volatile.Read(ref lane.Queued) : 0);
+        _options.PerDestinationConcurrency * 4 - (_lanes.TryGetValue(destinationId, out var lane) ? Volatile.Read(ref lane.Queued) : 0);
 
     private IReadOnlyCollection<string> BusyDestinations() =>
-        _lanes.Where(l => Volatile.Read(ref l.Value.Queued) >= _options.PerDestinationConcurrency * 2).Select(l => l.Key).ToList();
+        _lanes.Where(l => Volatile.Read(ref l.Value.Queued) >= _options.PerDestinationConcurrency * 4).Select(l => l.Key).ToList();
 
     private async Task SendOneAsync(ClaimedDelivery delivery, EventRecord? e, DestinationRecord? destination, DestinationLane lane, CancellationToken ct)
     {
@@ -130,7 +137,7 @@ public sealed class DeliveryWorker(
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // Shutting down: the lease expires and this or another node sends it later.
-            _inHandIds.TryRemove(delivery.Id, out _);
+            Release(delivery);
         }
         catch (Exception ex)
         {
@@ -143,8 +150,7 @@ public sealed class DeliveryWorker(
         }
         finally
         {
-            Interlocked.Decrement(ref lane.Queued);
-            Interlocked.Decrement(ref _inHand);
+            signal.Notify(); // a send finished: claim more now rather than at the next poll
         }
     }
 
@@ -192,7 +198,9 @@ public sealed class DeliveryWorker(
                     if (failed == batch.Count) await Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None);
                 }
             }
-            foreach (var outcome in batch) _inHandIds.TryRemove(outcome.Delivery.Id, out _);
+            // A delivery counts against its lane until its outcome is written, so a node never has more sent-but-unrecorded
+            // work than its lanes allow (that is what a crash would send twice).
+            foreach (var outcome in batch) Release(outcome.Delivery);
             batch.Clear();
             signal.Notify(); // sends finished: lanes have room again
         }

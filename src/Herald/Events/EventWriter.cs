@@ -70,8 +70,8 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
     {
         var now = time.NowMs();
         var windowStart = now - (long)options.Value.Events.IdempotencyWindow.TotalMilliseconds;
-        await using var connection = await db.OpenAsync();
-        await using var tx = await connection.BeginTransactionAsync();
+        await using var scope = await db.BeginWriteAsync();
+        var (connection, tx) = (scope.Connection, scope.Transaction);
 
         var projects = batch.Select(b => b.Event.ProjectId).Distinct().ToArray();
         var destinations = (await connection.QueryAsync<(string Id, string ProjectId, string EventTypes, string? Categories)>(new CommandDefinition(
@@ -124,7 +124,7 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
             INSERT INTO deliveries (id, project_id, event_id, destination_id, status, attempts, next_attempt_at, created_at, updated_at)
             VALUES (@Id, @ProjectId, @EventId, @DestinationId, 'pending', 0, @Now, @Now, @Now)
             """, newDeliveries, tx));
-        await tx.CommitAsync();
+        await scope.CommitAsync();
         return results;
     }
 

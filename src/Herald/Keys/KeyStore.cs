@@ -39,9 +39,28 @@ public sealed class KeyStore(Db db, TimeProvider time)
         return (key, secret);
     }
 
+    /// <summary>
+    /// Recently seen keys, by hash, for 10 s: authentication then costs no query on every request. A revocation on this node
+    /// takes effect at once; on other nodes within those 10 s.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, (ApiKeyRecord Key, long Until)> _recent = new();
+    private const long CacheMs = 10_000;
+
     public async Task<ApiKeyRecord?> FindActiveAsync(string secret, CancellationToken ct = default)
     {
         var hash = ApiKeySecret.Hash(secret);
+        if (_recent.TryGetValue(hash, out var cached) && cached.Until > Environment.TickCount64) return cached.Key;
+        var found = await LookupAsync(hash, ct);
+        if (found is not null)
+        {
+            if (_recent.Count > 10_000) _recent.Clear();
+            _recent[hash] = (found, Environment.TickCount64 + CacheMs);
+        }
+        return found;
+    }
+
+    private async Task<ApiKeyRecord?> LookupAsync(string hash, CancellationToken ct)
+    {
         await using var connection = await db.OpenAsync(ct);
         var key = await connection.QuerySingleOrDefaultAsync<ApiKeyRecord>(new CommandDefinition(
             $"SELECT {Columns} FROM api_keys WHERE hash = @hash AND revoked_at IS NULL", new { hash }, cancellationToken: ct));
@@ -81,6 +100,7 @@ public sealed class KeyStore(Db db, TimeProvider time)
         var found = await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, @now) WHERE id = @keyId AND project_id = @projectId",
             new { projectId, keyId, now = time.NowMs() }, cancellationToken: ct));
+        foreach (var entry in _recent.Where(e => e.Value.Key.Id == keyId)) _recent.TryRemove(entry.Key, out _);
         return found > 0;
     }
 

@@ -80,6 +80,8 @@ public sealed class StorageOptions
     public string Provider { get; set; } = "sqlite";
     /// <summary>Empty on SQLite means {DataDirectory}/herald.db.</summary>
     public string? ConnectionString { get; set; }
+    /// <summary>SQLite's synchronous mode: FULL (an acknowledged write survives power loss) or NORMAL (survives a crash of Herald).</summary>
+    public string SqliteSynchronous { get; set; } = "FULL";
 }
 
 public sealed class BootstrapOptions

@@ -21,6 +21,8 @@ public sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         if (provider == "postgres" && string.IsNullOrWhiteSpace(o.Storage.ConnectionString))
             errors.Add("Herald:Storage:ConnectionString is required when Herald:Storage:Provider is 'postgres'.");
 
+        if (o.Storage.SqliteSynchronous?.ToUpperInvariant() is not ("FULL" or "NORMAL"))
+            errors.Add($"Herald:Storage:SqliteSynchronous must be FULL or NORMAL (got '{o.Storage.SqliteSynchronous}').");
         CheckBootstrapKey(errors, "Herald:Bootstrap:AdminKey", o.Bootstrap.AdminKey);
         CheckBootstrapKey(errors, "Herald:Bootstrap:OperatorKey", o.Bootstrap.OperatorKey);
         if (!string.IsNullOrEmpty(o.Bootstrap.AdminKey) && o.Bootstrap.AdminKey == o.Bootstrap.OperatorKey)

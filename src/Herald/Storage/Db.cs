@@ -12,6 +12,7 @@ public sealed class Db : IAsyncDisposable
 {
     private readonly NpgsqlDataSource? _postgres;
     private readonly string? _sqlite;
+    private readonly string _sqlitePragmas = "";
 
     public Db(IOptions<HeraldOptions> options)
     {
@@ -32,6 +33,7 @@ public sealed class Db : IAsyncDisposable
         var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
         if (directory is not null) PrivateFile.EnsureDirectory(directory); // database and key files: this user only
         _sqlite = builder.ToString();
+        _sqlitePragmas = $"PRAGMA foreign_keys = ON; PRAGMA synchronous = {(o.Storage.SqliteSynchronous.Equals("NORMAL", StringComparison.OrdinalIgnoreCase) ? "NORMAL" : "FULL")};";
         ConnectionString = _sqlite;
     }
 
@@ -58,9 +60,30 @@ public sealed class Db : IAsyncDisposable
         var connection = new SqliteConnection(_sqlite);
         await connection.OpenAsync(ct);
         using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;";
+        pragma.CommandText = _sqlitePragmas;
         await pragma.ExecuteNonQueryAsync(ct);
         return connection;
+    }
+
+    private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
+
+    /// <summary>
+    /// A connection with a write transaction. On SQLite the hot writers (publishing, claiming, outcomes) take turns through
+    /// an in-process gate instead of colliding on the database lock, where the driver would back off and sleep.
+    /// </summary>
+    public async Task<WriteScope> BeginWriteAsync(CancellationToken ct = default)
+    {
+        if (Kind == StoreKind.Sqlite) await _sqliteWriter.WaitAsync(ct);
+        try
+        {
+            var connection = await OpenAsync(ct);
+            return new WriteScope(connection, await connection.BeginTransactionAsync(ct), Kind == StoreKind.Sqlite ? _sqliteWriter : null);
+        }
+        catch
+        {
+            if (Kind == StoreKind.Sqlite) _sqliteWriter.Release();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -13,15 +13,16 @@ public static class TestCertificates
         "receiver.test", "fast.test", "rebind.example.com", "localhost",
     ];
 
-    private static readonly Lazy<(X509Certificate2 Ca, X509Certificate2 Server, string CaPemPath)> Made = new(Make);
+    private static readonly Lazy<(X509Certificate2 Ca, byte[] ServerPfx, string CaPemPath)> Made = new(Make);
 
-    public static X509Certificate2 Server => Made.Value.Server;
+    /// <summary>A fresh instance each time: X509Certificate2 objects are not safe to share between servers starting in parallel.</summary>
+    public static X509Certificate2 Server => X509CertificateLoader.LoadPkcs12(Made.Value.ServerPfx, null);
     public static string CaPemPath => Made.Value.CaPemPath;
 
     /// <summary>A self-signed server certificate no CA vouches for, to provoke tls_error.</summary>
     public static X509Certificate2 Untrusted() => Issue(null, "untrusted");
 
-    private static (X509Certificate2, X509Certificate2, string) Make()
+    private static (X509Certificate2, byte[], string) Make()
     {
         using var caKey = RSA.Create(2048);
         var caRequest = new CertificateRequest("CN=Herald Test CA", caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
@@ -33,7 +34,7 @@ public static class TestCertificates
         var server = Issue(ca, "herald-test-receiver");
         var path = Path.Combine(Path.GetTempPath(), $"herald-test-ca-{Environment.ProcessId}.pem");
         File.WriteAllText(path, ca.ExportCertificatePem());
-        return (ca, server, path);
+        return (ca, server.Export(X509ContentType.Pfx), path);
     }
 
     private static X509Certificate2 Issue(X509Certificate2? ca, string name)

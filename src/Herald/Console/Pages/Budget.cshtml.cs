@@ -4,7 +4,7 @@ using Herald.Errors;
 using Herald.Projects;
 using Microsoft.AspNetCore.Mvc;
 
-namespace Herald.Console.Pages;
+namespace Herald.WebConsole.Pages;
 
 public sealed class BudgetModel(ProjectStore projects, BudgetService budgets) : ConsolePage
 {

@@ -1,7 +1,7 @@
 using Herald.Destinations;
 using Microsoft.AspNetCore.Mvc;
 
-namespace Herald.Console.Pages;
+namespace Herald.WebConsole.Pages;
 
 public sealed class ConnectorsModel(DestinationStore store, DestinationService destinations, DestinationTester tester) : ConsolePage
 {

@@ -3,7 +3,7 @@ using Herald.Delivery;
 using Herald.Destinations;
 using Microsoft.AspNetCore.Mvc;
 
-namespace Herald.Console.Pages;
+namespace Herald.WebConsole.Pages;
 
 public sealed class DeliveriesModel(DeliveryStore deliveries, DestinationStore destinations, DeliverySignal signal, TimeProvider time) : ConsolePage
 {

@@ -2,7 +2,7 @@ using Herald.Catalog;
 using Herald.Destinations;
 using Microsoft.AspNetCore.Mvc;
 
-namespace Herald.Console.Pages;
+namespace Herald.WebConsole.Pages;
 
 public sealed class IndexModel(DestinationService destinations) : ConsolePage
 {

@@ -1,7 +1,7 @@
 using Herald.Keys;
 using Microsoft.AspNetCore.Mvc;
 
-namespace Herald.Console.Pages;
+namespace Herald.WebConsole.Pages;
 
 public sealed class LoginModel(KeyStore keys) : ConsolePage
 {

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 
-namespace Herald.Console.Pages;
+namespace Herald.WebConsole.Pages;
 
 public sealed class LogoutModel : ConsolePage
 {

@@ -4,7 +4,7 @@ using Herald.Options;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
-namespace Herald.Console.Pages;
+namespace Herald.WebConsole.Pages;
 
 public sealed class WebhooksModel(DestinationStore store, DestinationService destinations, IOptions<HeraldOptions> options) : ConsolePage
 {

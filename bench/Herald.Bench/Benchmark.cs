@@ -1,0 +1,199 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace Herald.Bench;
+
+/// <summary>
+/// Herald end to end against the plain limit: first a bare HttpClient posting the same bodies to the same receivers at the
+/// same concurrency; then Herald (a separate Release process) ingesting N events over HTTP and delivering them to K
+/// destinations; then a paced run at 1,000 events/s for publish latency.
+/// </summary>
+public static class Benchmark
+{
+    private const int Publishers = 32;
+
+    public static async Task<BenchResult> RunAsync(BenchOptions o)
+    {
+        await using var receivers = await Receivers.StartAsync(o.Destinations);
+        var body = JsonSerializer.SerializeToUtf8Bytes(SampleEvent(0));
+        Console.WriteLine($"Herald benchmark: store={o.Store} events={o.Events:N0} destinations={o.Destinations} concurrency={o.Concurrency}/destination");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+
+        var limit = await PlainLimitAsync(receivers, body, Math.Min(o.Events * o.Destinations, 200_000), o.Concurrency);
+        Console.WriteLine($"limit: plain HttpClient {limit:N0} requests/s");
+        receivers.Reset();
+
+        var directory = Directory.CreateTempSubdirectory("herald-bench-").FullName;
+        var postgres = o.Store == "postgres" ? await FreshPostgresDatabaseAsync(o.Postgres) : null;
+        var port = FreePort();
+        await using var node = HeraldNode.Start(directory, o.Store, postgres, port, new Dictionary<string, string>(o.Settings)
+        {
+            ["Herald__Delivery__PerDestinationConcurrency"] = o.Concurrency.ToString(),
+            ["Herald__Delivery__MaxConcurrency"] = Math.Max(o.Concurrency, o.Concurrency * o.Destinations).ToString(),
+            ["Herald__Delivery__BatchSize"] = "1000",
+            ["Herald__Delivery__PollInterval"] = "00:00:00.200",
+        });
+        await node.WaitHealthyAsync();
+        using var client = node.Client();
+        foreach (var receiverPort in receivers.Ports)
+            (await client.PostAsJsonAsync("/v1/destinations", new { kind = "webhook", url = $"http://127.0.0.1:{receiverPort}/hook" })).EnsureSuccessStatusCode();
+
+        var cpuBefore = node.CpuTime();
+        var publishedAt = new ConcurrentDictionary<string, long>();
+        var publishLatencies = new ConcurrentBag<double>();
+        var expected = (long)o.Events * o.Destinations;
+        var started = Stopwatch.GetTimestamp();
+        var published = 0;
+        using var progress = new Timer(_ => Console.WriteLine(
+            $"  {Stopwatch.GetElapsedTime(started).TotalSeconds,6:0.0}s  published {Volatile.Read(ref published),9:N0}/{o.Events:N0}  delivered {receivers.FirstSeen.Count,10:N0}/{expected:N0}"),
+            null, 1000, 1000);
+
+        await Parallel.ForEachAsync(Enumerable.Range(0, o.Events), new ParallelOptions { MaxDegreeOfParallelism = Publishers }, async (i, ct) =>
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            using var response = await client.PostAsJsonAsync("/v1/events", SampleEvent(i), ct);
+            var latency = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            response.EnsureSuccessStatusCode();
+            var id = (await response.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString()!;
+            publishedAt[id] = t0;
+            publishLatencies.Add(latency);
+            Interlocked.Increment(ref published);
+        });
+        var ingestSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+
+        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 600;
+        while (receivers.FirstSeen.Count < expected && Stopwatch.GetTimestamp() < deadline) await Task.Delay(20);
+        var deliverySeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var cpu = node.CpuTime() - cpuBefore;
+        progress.Change(Timeout.Infinite, Timeout.Infinite);
+
+        var endToEnd = receivers.FirstSeen.Select(r => publishedAt.TryGetValue(r.Key.EventId, out var t0)
+            ? Stopwatch.GetElapsedTime(t0, r.Value).TotalMilliseconds : double.NaN).Where(x => !double.IsNaN(x)).ToList();
+
+        var delivered = receivers.FirstSeen.Count;
+        var duplicates = Interlocked.Read(ref receivers.Duplicates);
+        // Paced: 1,000 events/s for 5 s, publish latency only.
+        var paced = await PacedAsync(client, 1000, TimeSpan.FromSeconds(5));
+
+        var result = new BenchResult(
+            o.Store, o.Events, o.Destinations, o.Concurrency, Environment.ProcessorCount,
+            IngestPerSecond: o.Events / ingestSeconds,
+            PublishP50Ms: Percentile(publishLatencies, 50), PublishP99Ms: Percentile(publishLatencies, 99),
+            Delivered: delivered, Expected: expected, Duplicates: duplicates,
+            DeliveriesPerSecond: delivered / deliverySeconds,
+            EndToEndP50Ms: Percentile(endToEnd, 50), EndToEndP99Ms: Percentile(endToEnd, 99), EndToEndMaxMs: endToEnd.Count == 0 ? 0 : endToEnd.Max(),
+            PeakMemoryMiB: node.PeakRssBytes / 1048576.0, CpuSecondsPer1000Deliveries: cpu.TotalSeconds / Math.Max(1, delivered) * 1000,
+            LimitPerSecond: limit, RatioToLimit: delivered / deliverySeconds / limit,
+            PacedRatePerSecond: paced.Rate, PacedPublishP50Ms: paced.P50, PacedPublishP99Ms: paced.P99,
+            At: DateTimeOffset.UtcNow);
+        if (postgres is not null) await DropPostgresDatabaseAsync(o.Postgres!, postgres);
+        try { Directory.Delete(directory, true); } catch (IOException) { }
+        return result;
+    }
+
+    public static object SampleEvent(int i) => new
+    {
+        type = "db.insert",
+        data = new { table = "orders", id = i, customer = "cus_8f1c2d3e", amount_usd = 41.2, items = new[] { "sku-1", "sku-2" } },
+        categories = new[] { "shop" },
+    };
+
+    private static async Task<double> PlainLimitAsync(Receivers receivers, byte[] body, int total, int concurrencyPerReceiver)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 });
+        var sent = 0;
+        var started = Stopwatch.GetTimestamp();
+        var workers = receivers.Ports.SelectMany(port => Enumerable.Range(0, concurrencyPerReceiver).Select(_ => Task.Run(async () =>
+        {
+            while (Interlocked.Increment(ref sent) <= total)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{port}/hook") { Content = new ByteArrayContent(body) };
+                request.Headers.Add("x-bench-id", Guid.NewGuid().ToString("N"));
+                request.Content.Headers.ContentType = new("application/json");
+                using var response = await client.SendAsync(request);
+                response.EnsureSuccessStatusCode();
+            }
+        })));
+        await Task.WhenAll(workers);
+        return total / Stopwatch.GetElapsedTime(started).TotalSeconds;
+    }
+
+    private static async Task<(double Rate, double P50, double P99)> PacedAsync(HttpClient client, int perSecond, TimeSpan duration)
+    {
+        var latencies = new ConcurrentBag<double>();
+        var tasks = new List<Task>();
+        var started = Stopwatch.GetTimestamp();
+        var total = (int)(perSecond * duration.TotalSeconds);
+        for (var i = 0; i < total; i++)
+        {
+            var due = started + (long)(i * Stopwatch.Frequency / (double)perSecond);
+            while (Stopwatch.GetTimestamp() < due) await Task.Delay(1);
+            var index = i;
+            tasks.Add(Task.Run(async () =>
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                using var response = await client.PostAsJsonAsync("/v1/events", SampleEvent(index));
+                response.EnsureSuccessStatusCode();
+                latencies.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            }));
+        }
+        await Task.WhenAll(tasks);
+        return (total / Stopwatch.GetElapsedTime(started).TotalSeconds, Percentile(latencies, 50), Percentile(latencies, 99));
+    }
+
+    public static double Percentile(IEnumerable<double> values, double p)
+    {
+        var sorted = values.Order().ToArray();
+        if (sorted.Length == 0) return 0;
+        return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static async Task<string> FreshPostgresDatabaseAsync(string? admin)
+    {
+        if (string.IsNullOrEmpty(admin)) throw new ArgumentException("--store postgres needs --postgres <connection string> (or HERALD_BENCH_POSTGRES).");
+        var name = "herald_bench_" + Guid.NewGuid().ToString("N")[..12];
+        await using var connection = new Npgsql.NpgsqlConnection(admin);
+        await connection.OpenAsync();
+        await new Npgsql.NpgsqlCommand($"CREATE DATABASE {name}", connection).ExecuteNonQueryAsync();
+        return new Npgsql.NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
+    }
+
+    public static async Task DropPostgresDatabaseAsync(string admin, string database)
+    {
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        await using var connection = new Npgsql.NpgsqlConnection(admin);
+        await connection.OpenAsync();
+        var name = new Npgsql.NpgsqlConnectionStringBuilder(database).Database;
+        await new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection).ExecuteNonQueryAsync();
+    }
+}
+
+public sealed record BenchResult(
+    string Store, int Events, int Destinations, int Concurrency, int Cores,
+    double IngestPerSecond, double PublishP50Ms, double PublishP99Ms,
+    long Delivered, long Expected, long Duplicates, double DeliveriesPerSecond,
+    double EndToEndP50Ms, double EndToEndP99Ms, double EndToEndMaxMs,
+    double PeakMemoryMiB, double CpuSecondsPer1000Deliveries,
+    double LimitPerSecond, double RatioToLimit,
+    double PacedRatePerSecond, double PacedPublishP50Ms, double PacedPublishP99Ms,
+    DateTimeOffset At)
+{
+    public string MarkdownRow() =>
+        $"| {Store} | {Events:N0} | {Destinations} | {IngestPerSecond:N0} | {PublishP50Ms:0.0} / {PublishP99Ms:0.0} | {DeliveriesPerSecond:N0} | " +
+        $"{LimitPerSecond:N0} | {RatioToLimit:P0} | {EndToEndP50Ms:N0} / {EndToEndP99Ms:N0} / {EndToEndMaxMs:N0} | {PeakMemoryMiB:N0} | " +
+        $"{CpuSecondsPer1000Deliveries:0.00} | {PacedPublishP50Ms:0.0} / {PacedPublishP99Ms:0.0} | {Delivered:N0}/{Expected:N0} ({Duplicates} dup) |";
+
+    public const string MarkdownHeader =
+        "| store | events | fan-out | ingest ev/s | publish p50/p99 ms | deliveries/s | plain limit req/s | Herald ÷ limit | publish→receipt p50/p99/max ms | peak MiB | CPU s / 1k deliveries | p50/p99 ms at 1,000 ev/s | delivered |\n" +
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+}

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+
+namespace Herald.Bench;
+
+/// <summary>Herald as a separate process (the Herald.dll built beside this benchmark), with its resource use read from /proc.</summary>
+public sealed class HeraldNode : IAsyncDisposable
+{
+    public const string AdminKey = "hk_admin_benchbenchbenchbenchbenchbenchbench";
+    public const string MasterKey = "YmVuY2gtbWFzdGVyLWtleS1iZW5jaC1tYXN0ZXIta2U=";
+
+    private readonly Process _process;
+    public int Port { get; }
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+    public long PeakRssBytes { get; private set; }
+    private readonly Timer _sampler;
+
+    private HeraldNode(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+        _sampler = new Timer(_ => Sample(), null, 0, 200);
+    }
+
+    public static HeraldNode Start(string dataDirectory, string store, string? postgres, int port, IDictionary<string, string>? extra = null)
+    {
+        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Herald.dll"), "--urls", $"http://127.0.0.1:{port}"])
+        {
+            WorkingDirectory = dataDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        var env = info.Environment;
+        env["Herald__DataDirectory"] = Path.Combine(dataDirectory, "data");
+        env["Herald__Storage__Provider"] = store;
+        if (store == "postgres")
+        {
+            env["Herald__Storage__ConnectionString"] = postgres;
+            env["Herald__Secrets__MasterKey"] = MasterKey;
+        }
+        env["Herald__Bootstrap__AdminKey"] = AdminKey;
+        env["Herald__Bootstrap__OperatorKey"] = "hk_operator_benchbenchbenchbenchbenchbench";
+        env["Herald__Delivery__AllowHttp"] = "true";
+        env["Herald__Delivery__AllowedNetworks__0"] = "127.0.0.0/8";
+        env["Logging__LogLevel__Default"] = "Warning";
+        env["Logging__LogLevel__Herald.Requests"] = "Warning";
+        env["DOTNET_gcServer"] = "1";
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>()) env[key] = value;
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  herald: {e.Data}"); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new HeraldNode(process, port);
+    }
+
+    public HttpClient Client()
+    {
+        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+        {
+            BaseAddress = BaseAddress,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        return client;
+    }
+
+    public async Task WaitHealthyAsync()
+    {
+        using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        for (var i = 0; i < 300; i++)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"Herald exited with {_process.ExitCode}.");
+            try { if ((await client.GetAsync("/readyz")).IsSuccessStatusCode) return; } catch (HttpRequestException) { } catch (TaskCanceledException) { }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("Herald did not become ready.");
+    }
+
+    /// <summary>User + system CPU time of the process so far, from /proc/{pid}/stat.</summary>
+    public TimeSpan CpuTime()
+    {
+        try
+        {
+            var fields = File.ReadAllText($"/proc/{_process.Id}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var ticks = long.Parse(fields[11]) + long.Parse(fields[12]);
+            return TimeSpan.FromSeconds(ticks / 100.0);
+        }
+        catch (Exception) { return TimeSpan.Zero; }
+    }
+
+    private void Sample()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+                if (line.StartsWith("VmHWM:"))
+                    PeakRssBytes = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        }
+        catch (Exception) { }
+    }
+
+    public bool HasExited => _process.HasExited;
+    public int Pid => _process.Id;
+
+    public void Kill()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _sampler.Dispose();
+        Kill();
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

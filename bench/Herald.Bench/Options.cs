@@ -1,0 +1,24 @@
+namespace Herald.Bench;
+
+/// <summary>Command line: --store sqlite|postgres --events N --destinations K --concurrency C [--postgres CS] [--out FILE] [--drill].</summary>
+public sealed record BenchOptions(string Store, int Events, int Destinations, int Concurrency, string? Postgres, string? Out, bool Drill,
+    IReadOnlyDictionary<string, string> Settings)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        string Get(string name, string fallback)
+        {
+            var i = Array.IndexOf(args, name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        }
+        var store = Get("--store", "sqlite");
+        if (store is not ("sqlite" or "postgres")) throw new ArgumentException("--store must be sqlite or postgres");
+        return new BenchOptions(store, int.Parse(Get("--events", "10000")), int.Parse(Get("--destinations", "1")),
+            int.Parse(Get("--concurrency", "32")),
+            Get("--postgres", Environment.GetEnvironmentVariable("HERALD_BENCH_POSTGRES") ?? Environment.GetEnvironmentVariable("HERALD_TEST_POSTGRES") ?? ""),
+            args.Contains("--out") ? Get("--out", "") : null, args.Contains("--drill"),
+            // --set Herald__X=Y passes a setting to the Herald process under test.
+            args.Select((a, i) => (a, i)).Where(x => x.a == "--set" && x.i + 1 < args.Length).Select(x => args[x.i + 1].Split('=', 2))
+                .ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : ""));
+    }
+}

@@ -1,0 +1,22 @@
+using System.Text.Json;
+
+namespace Herald.Bench;
+
+public static class BenchMain
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var options = BenchOptions.Parse(args);
+        if (options.Drill) return await Drill.RunAsync(options);
+
+        var result = await Benchmark.RunAsync(options);
+        Console.WriteLine();
+        Console.WriteLine(BenchResult.MarkdownHeader);
+        Console.WriteLine(result.MarkdownRow());
+        var file = options.Out ?? Path.Combine("bench", "results", $"{options.Store}-n{options.Events}-k{options.Destinations}.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+        Console.WriteLine($"results: {file}");
+        return result.Delivered == result.Expected ? 0 : 2;
+    }
+}
