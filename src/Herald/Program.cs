@@ -1,5 +1,6 @@
 using Herald.Budgets;
 using Herald.Common;
+using Herald.Retention;
 using Herald.Surfaces.Connectors;
 using Herald.Surfaces.Integrations;
 using Herald.Surfaces.Marketplace;
@@ -26,6 +27,7 @@ app.MapDestinations();
 app.MapEvents();
 app.MapDeliveries();
 app.MapBudgets();
+app.MapRetention();
 app.MapMarketplace();
 app.MapConnectors();
 app.MapIntegrations();

@@ -63,6 +63,8 @@ public static class HeraldServices
         services.AddSingleton<RetrySchedule>();
         services.AddSingleton<DeliveryWorker>();
         services.AddSingleton<Budgets.BudgetService>();
+        services.AddSingleton<Retention.Pruner>();
+        services.AddHostedService(provider => provider.GetRequiredService<Retention.Pruner>());
         services.AddHostedService(provider => provider.GetRequiredService<DeliveryWorker>());
 
         services.ConfigureHttpJsonOptions(o =>

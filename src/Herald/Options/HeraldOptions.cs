@@ -23,6 +23,16 @@ public sealed class HeraldOptions
     public SecretsOptions Secrets { get; set; } = new();
     public DeliveryOptions Delivery { get; set; } = new();
     public EventsOptions Events { get; set; } = new();
+    public RetentionOptions Retention { get; set; } = new();
+}
+
+public sealed class RetentionOptions
+{
+    /// <summary>Finished events (and their deliveries and attempts) older than this are deleted.</summary>
+    public TimeSpan Period { get; set; } = TimeSpan.FromDays(30);
+    public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
+    /// <summary>Events deleted per transaction, so pruning never holds up delivery for long.</summary>
+    public int BatchSize { get; set; } = 500;
 }
 
 public sealed class SecretsOptions

@@ -41,6 +41,9 @@ public sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         if (!o.Plans.ContainsKey(o.Bootstrap.Plan ?? ""))
             errors.Add($"Herald:Bootstrap:Plan '{o.Bootstrap.Plan}' is not one of Herald:Plans ({string.Join(", ", o.Plans.Keys)}).");
 
+        if (o.Retention.Period < TimeSpan.FromHours(1)) errors.Add("Herald:Retention:Period must be at least 01:00:00.");
+        if (o.Retention.Interval < TimeSpan.FromSeconds(1)) errors.Add("Herald:Retention:Interval must be at least 00:00:01.");
+        if (o.Retention.BatchSize is < 1 or > 10_000) errors.Add("Herald:Retention:BatchSize must be between 1 and 10000.");
         ValidateSecrets(errors, o, provider);
         ValidateDelivery(errors, o.Delivery);
         if (o.Events.MaxPayloadBytes is < 1024 or > 16 * 1024 * 1024)
