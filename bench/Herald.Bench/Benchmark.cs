@@ -29,7 +29,9 @@ public static class Benchmark
         var directory = Directory.CreateTempSubdirectory("herald-bench-").FullName;
         var postgres = o.Store == "postgres" ? await FreshPostgresDatabaseAsync(o.Postgres) : null;
         var port = FreePort();
-        await using var node = HeraldNode.Start(directory, o.Store, postgres, port, new Dictionary<string, string>(o.Settings)
+        var settings = new Dictionary<string, string>(o.Settings);
+        if (o.IngestOnly) settings["Herald__Delivery__Worker"] = "false";
+        await using var node = HeraldNode.Start(directory, o.Store, postgres, port, new Dictionary<string, string>(settings)
         {
             ["Herald__Delivery__PerDestinationConcurrency"] = o.Concurrency.ToString(),
             ["Herald__Delivery__MaxConcurrency"] = Math.Max(o.Concurrency, o.Concurrency * o.Destinations).ToString(),
@@ -64,7 +66,7 @@ public static class Benchmark
         });
         var ingestSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
-        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 600;
+        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * (o.IngestOnly ? 0 : 600);
         while (receivers.FirstSeen.Count < expected && Stopwatch.GetTimestamp() < deadline) await Task.Delay(20);
         var deliverySeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var cpu = node.CpuTime() - cpuBefore;
