@@ -155,4 +155,46 @@ public sealed class ConsoleTests
         Assert.Equal(SameSiteAttribute.Strict, session.SameSite);
         Assert.DoesNotContain(memberKey, await page.ContentAsync());
     }
+
+    [Fact]
+    public async Task Webhooks_show_their_secret_once_and_the_budget_page_shows_spend_against_the_marks()
+    {
+        await using var browser = await BrowserSession.StartAsync();
+        var directory = Directory.CreateTempSubdirectory("herald-console-").FullName;
+        await using var herald = HeraldProcess.Start(directory, Environment());
+        await herald.WaitUntilHealthyAsync();
+        var page = await browser.NewPageAsync();
+        await SignInAsync(page, herald.BaseAddress, HeraldFactory.AdminKey);
+
+        await page.GotoAsync(new Uri(herald.BaseAddress, "/console/webhooks").ToString());
+        await page.GetByLabel("Endpoint URL").FillAsync("https://localhost/hook");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#url-error")).ToBeVisibleAsync(); // refused next to the field
+        await page.GetByLabel("Endpoint URL").FillAsync("http://127.0.0.1:9/hook");
+        await page.GetByLabel("Events").FillAsync("auth.signup, db.*");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
+        var secret = await page.Locator("[data-secret]").InnerTextAsync();
+        Assert.StartsWith("whsec_", secret);
+        await page.GotoAsync(new Uri(herald.BaseAddress, "/console/webhooks").ToString());
+        Assert.DoesNotContain(secret, await page.ContentAsync()); // shown once
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rotate secret of 127.0.0.1" }).ClickAsync();
+        var rotated = await page.Locator("[data-secret]").InnerTextAsync();
+        Assert.StartsWith("whsec_", rotated);
+        Assert.NotEqual(secret, rotated);
+
+        await page.GotoAsync(new Uri(herald.BaseAddress, "/console/budget").ToString());
+        await page.GetByLabel("Budget in USD").FillAsync("lots");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#amount-error")).ToBeVisibleAsync();
+        await page.GetByLabel("Budget in USD").FillAsync("50");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        using var api = new HttpClient { BaseAddress = herald.BaseAddress };
+        api.DefaultRequestHeaders.Authorization = new("Bearer", HeraldFactory.AdminKey);
+        (await api.PostAsJsonAsync("/v1/usage", new { amount_usd = 41.2 })).EnsureSuccessStatusCode();
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("[data-spend]")).ToHaveTextAsync("$41.20");
+        await Assertions.Expect(page.Locator("[role=progressbar]")).ToHaveAttributeAsync("aria-valuenow", "82");
+        await Assertions.Expect(page.Locator(".progress .mark")).ToHaveCountAsync(3);
+        await page.ScreenshotAsync(new() { Path = BrowserSession.ScreenshotPath("budget.png"), FullPage = true });
+    }
 }
