@@ -114,7 +114,7 @@ public sealed class DeliveryTests
 
         receiver.Respond = context => context.Response.WriteAsync("ok");
         var retried = await admin.PostAsync($"/v1/deliveries/{deliveryId}/retry", null).Json(HttpStatusCode.Accepted);
-        Assert.Equal("pending", retried.Str("status"));
+        Assert.Contains(retried.Str("status"), new[] { "pending", "delivered" }); // the worker may already have taken it
         var fifth = await AfterAttempt(5);
         Assert.Equal("delivered", fifth.Str("status"));
         await admin.PostAsync($"/v1/deliveries/{deliveryId}/retry", null).Problem(HttpStatusCode.Conflict, "already_delivered");
