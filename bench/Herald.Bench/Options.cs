@@ -2,7 +2,7 @@ namespace Herald.Bench;
 
 /// <summary>Command line: --store sqlite|postgres --events N --destinations K --concurrency C [--postgres CS] [--out FILE] [--drill].</summary>
 public sealed record BenchOptions(string Store, int Events, int Destinations, int Concurrency, string? Postgres, string? Out, bool Drill,
-    IReadOnlyDictionary<string, string> Settings, bool IngestOnly = false)
+    IReadOnlyDictionary<string, string> Settings, bool IngestOnly = false, int Publishers = 32)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -21,6 +21,8 @@ public sealed record BenchOptions(string Store, int Events, int Destinations, in
             args.Select((a, i) => (a, i)).Where(x => x.a == "--set" && x.i + 1 < args.Length).Select(x => args[x.i + 1].Split('=', 2))
                 .ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : ""),
             // --ingest-only: Herald with its worker off, to see what publishing alone costs.
-            args.Contains("--ingest-only"));
+            args.Contains("--ingest-only"),
+            // --publishers P: concurrent publishing requests (default 32).
+            int.Parse(Get("--publishers", "32")));
     }
 }
