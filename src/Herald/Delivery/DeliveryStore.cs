@@ -9,6 +9,13 @@ namespace Herald.Delivery;
 /// <summary>SQL for deliveries and attempts: leasing due work, writing outcomes in batches, the delivery log, retries.</summary>
 public sealed class DeliveryStore(Db db, TimeProvider time)
 {
+    private string AttemptRows => field ??= db.JsonRows("rows", ("delivery_id", "text"), ("number", "int"), ("project_id", "text"),
+        ("destination_id", "text"), ("started_at", "bigint"), ("duration_ms", "int"), ("status_code", "int"), ("outcome", "text"),
+        ("response_body", "text"));
+
+    private string StateRows => field ??= db.JsonRows("rows", ("id", "text"), ("status", "text"), ("attempts", "int"),
+        ("next_attempt_at", "bigint"), ("outcome", "text"), ("status_code", "int"), ("completed_at", "bigint"));
+
     private const string Columns = """
         d.id AS Id, d.project_id AS ProjectId, d.event_id AS EventId, d.destination_id AS DestinationId, d.status AS Status,
         d.attempts AS Attempts, d.next_attempt_at AS NextAttemptAt, d.last_outcome AS LastOutcome, d.last_status_code AS LastStatusCode,
@@ -102,29 +109,34 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
                 Id = o.Delivery.DestinationId, o.Outcome, At = o.StartedAt, Ok = o.Outcome.StartsWith("delivered_") ? 1 : 0,
             }), tx, cancellationToken: ct));
 
-        var ordered = outcomes.OrderBy(o => o.Delivery.Id, StringComparer.Ordinal).ToList();
         // A delivery deleted meanwhile (its destination was removed) simply gets no attempt row.
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO attempts (delivery_id, number, project_id, destination_id, started_at, duration_ms, status_code, outcome, response_body)
-            SELECT @DeliveryId, @Number, @ProjectId, @DestinationId, @StartedAt, @DurationMs, @StatusCode, @Outcome, @ResponseBody
-            WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = @DeliveryId)
-            ON CONFLICT (delivery_id, number) DO NOTHING
-            """, ordered.Where(o => o.Attempted).Select(o => new
-            {
-                DeliveryId = o.Delivery.Id, Number = o.Delivery.Attempts + 1, o.Delivery.ProjectId, o.Delivery.DestinationId,
-                o.StartedAt, o.DurationMs, o.StatusCode, o.Outcome, o.ResponseBody,
-            }), tx, cancellationToken: ct));
+        var attempts = outcomes.Where(o => o.Attempted).Select(o => new
+        {
+            delivery_id = o.Delivery.Id, number = o.Delivery.Attempts + 1, project_id = o.Delivery.ProjectId,
+            destination_id = o.Delivery.DestinationId, started_at = o.StartedAt, duration_ms = o.DurationMs, status_code = o.StatusCode,
+            outcome = o.Outcome, response_body = o.ResponseBody,
+        }).ToList();
+        if (attempts.Count > 0)
+            await connection.ExecuteAsync(new CommandDefinition($"""
+                INSERT INTO attempts (delivery_id, number, project_id, destination_id, started_at, duration_ms, status_code, outcome, response_body)
+                SELECT v.delivery_id, v.number, v.project_id, v.destination_id, v.started_at, v.duration_ms, v.status_code, v.outcome, v.response_body
+                FROM {AttemptRows} WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = v.delivery_id)
+                ON CONFLICT (delivery_id, number) DO NOTHING
+                """, new { rows = Db.ToJsonRows(attempts) }, tx, cancellationToken: ct));
 
-        await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE deliveries SET status = @Status, attempts = @Attempts, next_attempt_at = COALESCE(@NextAttemptAt, next_attempt_at),
-                lease_owner = NULL, lease_expires_at = NULL, last_outcome = @Outcome, last_status_code = @StatusCode,
-                updated_at = @Now, completed_at = @CompletedAt
-            WHERE id = @Id AND lease_owner = @Node
-            """, ordered.Select(o => new
-            {
-                o.Delivery.Id, Status = o.NewStatus, Attempts = o.Delivery.Attempts + (o.Attempted ? 1 : 0), o.NextAttemptAt, o.Outcome,
-                o.StatusCode, Now = now, CompletedAt = o.NewStatus == DeliveryStatuses.Pending ? (long?)null : now, Node = node,
-            }), tx, cancellationToken: ct));
+        var states = outcomes.OrderBy(o => o.Delivery.Id, StringComparer.Ordinal).Select(o => new
+        {
+            id = o.Delivery.Id, status = o.NewStatus, attempts = o.Delivery.Attempts + (o.Attempted ? 1 : 0),
+            next_attempt_at = o.NextAttemptAt, outcome = o.Outcome, status_code = o.StatusCode,
+            completed_at = o.NewStatus == DeliveryStatuses.Pending ? (long?)null : now,
+        });
+        await connection.ExecuteAsync(new CommandDefinition($"""
+            UPDATE deliveries SET status = v.status, attempts = v.attempts, next_attempt_at = COALESCE(v.next_attempt_at, deliveries.next_attempt_at),
+                lease_owner = NULL, lease_expires_at = NULL, last_outcome = v.outcome, last_status_code = v.status_code,
+                updated_at = @now, completed_at = v.completed_at
+            FROM {StateRows}
+            WHERE deliveries.id = v.id AND deliveries.lease_owner = @node
+            """, new { rows = Db.ToJsonRows(states), now, node }, tx, cancellationToken: ct));
 
         var gone = outcomes.Where(o => o.DisableDestination).Select(o => o.Delivery.DestinationId).Distinct().ToList();
         var failing = attempted.Where(o => !o.Outcome.StartsWith("delivered_")).Select(o => o.Delivery.DestinationId).ToList();

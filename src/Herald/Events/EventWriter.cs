@@ -27,6 +27,8 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
         return await pending.Done.Task.WaitAsync(ct);
     }
 
+    private static double[] Ph = new double[4];
+    private long _n, _sum; private double _t;
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var batch = new List<PendingEvent>();
@@ -36,7 +38,10 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
             while (await _queue.Reader.WaitToReadAsync(stoppingToken))
             {
                 while (batch.Count < max && _queue.Reader.TryRead(out var item)) batch.Add(item);
+                var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
                 await WriteBatchAsync(batch);
+                _n++; _sum += batch.Count; _t += System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                if (_n % 200 == 0) { Console.Error.WriteLine($"PROBE batches={_n} avg={_sum/(double)_n:0.0} avgms={_t/_n:0.00} open={Ph[0]/_n:0.00} dest={Ph[1]/_n:0.00} ins={Ph[2]/_n:0.00} commit={Ph[3]/_n:0.00}"); }
                 batch.Clear();
             }
         }
@@ -70,8 +75,10 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
     {
         var now = time.NowMs();
         var windowStart = now - (long)options.Value.Events.IdempotencyWindow.TotalMilliseconds;
+        var p0 = System.Diagnostics.Stopwatch.GetTimestamp();
         await using var scope = await db.BeginWriteAsync();
         var (connection, tx) = (scope.Connection, scope.Transaction);
+        Ph[0] += System.Diagnostics.Stopwatch.GetElapsedTime(p0).TotalMilliseconds; p0 = System.Diagnostics.Stopwatch.GetTimestamp();
 
         var projects = batch.Select(b => b.Event.ProjectId).Distinct().ToArray();
         var destinations = (await connection.QueryAsync<(string Id, string ProjectId, string EventTypes, string? Categories)>(new CommandDefinition(
@@ -81,6 +88,7 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
                 d.Categories is null ? null : System.Text.Json.JsonSerializer.Deserialize<string[]>(d.Categories)))
             .ToLookup(d => d.ProjectId);
 
+        Ph[1] += System.Diagnostics.Stopwatch.GetElapsedTime(p0).TotalMilliseconds; p0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var results = new WriteResult[batch.Count];
         var seenKeys = new Dictionary<(string, string), int>();
         var newEvents = new List<EventRecord>();
@@ -124,7 +132,9 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
             INSERT INTO deliveries (id, project_id, event_id, destination_id, status, attempts, next_attempt_at, created_at, updated_at)
             VALUES (@Id, @ProjectId, @EventId, @DestinationId, 'pending', 0, @Now, @Now, @Now)
             """, newDeliveries, tx));
+        Ph[2] += System.Diagnostics.Stopwatch.GetElapsedTime(p0).TotalMilliseconds; p0 = System.Diagnostics.Stopwatch.GetTimestamp();
         await scope.CommitAsync();
+        Ph[3] += System.Diagnostics.Stopwatch.GetElapsedTime(p0).TotalMilliseconds;
         return results;
     }
 
