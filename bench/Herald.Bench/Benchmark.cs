@@ -27,15 +27,16 @@ public static class Benchmark
         var directory = Directory.CreateTempSubdirectory("herald-bench-").FullName;
         var postgres = o.Store == "postgres" ? await FreshPostgresDatabaseAsync(o.Postgres) : null;
         var port = FreePort();
-        var settings = new Dictionary<string, string>(o.Settings);
-        if (o.IngestOnly) settings["Herald__Delivery__Worker"] = "false";
-        await using var node = HeraldNode.Start(directory, o.Store, postgres, port, new Dictionary<string, string>(settings)
+        var settings = new Dictionary<string, string>(o.Settings)
         {
             ["Herald__Delivery__PerDestinationConcurrency"] = o.Concurrency.ToString(),
             ["Herald__Delivery__MaxConcurrency"] = Math.Max(o.Concurrency, o.Concurrency * o.Destinations).ToString(),
             ["Herald__Delivery__BatchSize"] = "1000",
             ["Herald__Delivery__PollInterval"] = "00:00:00.200",
-        });
+        };
+        var live = new Dictionary<string, string>(settings);
+        if (o.IngestOnly) live["Herald__Delivery__Worker"] = "false";
+        await using var node = HeraldNode.Start(directory, o.Store, postgres, port, live);
         await node.WaitHealthyAsync();
         using var client = node.Client();
         foreach (var receiverPort in receivers.Ports)
@@ -88,6 +89,9 @@ public static class Benchmark
         var duplicates = Interlocked.Read(ref receivers.Duplicates);
         // Paced: 1,000 events/s for 5 s, publish latency only.
         var paced = await PacedAsync(client, 1000, TimeSpan.FromSeconds(5));
+        var liveMemory = node.PeakRssBytes;
+        node.Kill();
+        var drain = o.IngestOnly || !o.Drain ? null : await DrainAsync(o, receivers, directory, postgres, settings);
 
         var result = new BenchResult(
             o.Store, o.Events, o.Destinations, o.Concurrency, Environment.ProcessorCount,
@@ -96,13 +100,59 @@ public static class Benchmark
             Delivered: delivered, Expected: expected, Duplicates: duplicates,
             DeliveriesPerSecond: delivered / deliverySeconds,
             EndToEndP50Ms: Percentile(endToEnd, 50), EndToEndP99Ms: Percentile(endToEnd, 99), EndToEndMaxMs: endToEnd.Count == 0 ? 0 : endToEnd.Max(),
-            PeakMemoryMiB: node.PeakRssBytes / 1048576.0, CpuSecondsPer1000Deliveries: cpu.TotalSeconds / Math.Max(1, delivered) * 1000,
+            PeakMemoryMiB: liveMemory / 1048576.0, CpuSecondsPer1000Deliveries: cpu.TotalSeconds / Math.Max(1, delivered) * 1000,
             LimitPerSecond: limit, RatioToLimit: delivered / deliverySeconds / limit,
             PacedRatePerSecond: paced.Rate, PacedPublishP50Ms: paced.P50, PacedPublishP99Ms: paced.P99,
-            At: DateTimeOffset.UtcNow);
+            Drain: drain, At: DateTimeOffset.UtcNow);
         if (postgres is not null) await DropPostgresDatabaseAsync(o.Postgres!, postgres);
         try { Directory.Delete(directory, true); } catch (IOException) { }
         return result;
+    }
+
+    /// <summary>
+    /// Drain: a backlog of N events stored by a node with delivery off (its rate is publishing alone), then a node with
+    /// delivery on sends it all; the rate between its first and last receipt is delivery alone, comparable with the limit.
+    /// </summary>
+    private static async Task<DrainResult> DrainAsync(BenchOptions o, Receivers receivers, string directory, string? postgres,
+        Dictionary<string, string> settings)
+    {
+        var expected = (long)o.Events * o.Destinations;
+        Console.WriteLine($"drain: storing a backlog of {o.Events:N0} events with delivery off");
+        var latencies = new ConcurrentBag<double>();
+        double ingestSeconds;
+        await using (var ingest = HeraldNode.Start(directory, o.Store, postgres, FreePort(),
+            new Dictionary<string, string>(settings) { ["Herald__Delivery__Worker"] = "false" }))
+        {
+            await ingest.WaitHealthyAsync();
+            using var client = ingest.Client();
+            var started = Stopwatch.GetTimestamp();
+            await Parallel.ForEachAsync(Enumerable.Range(0, o.Events), new ParallelOptions { MaxDegreeOfParallelism = o.Publishers }, async (i, ct) =>
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                if ((await PublishAsync(client, o.Events + i, ct)).Status != 202) throw new HttpRequestException("backlog publish failed");
+                latencies.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            });
+            ingestSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        }
+
+        receivers.Reset();
+        Console.WriteLine($"drain: {expected:N0} deliveries, delivery on");
+        await using var node = HeraldNode.Start(directory, o.Store, postgres, FreePort(), settings);
+        var cpuAtFirst = TimeSpan.Zero;
+        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 600;
+        while (receivers.FirstSeen.Count < expected && Stopwatch.GetTimestamp() < deadline)
+        {
+            if (cpuAtFirst == TimeSpan.Zero && receivers.FirstSeen.Count > 0) cpuAtFirst = node.CpuTime();
+            await Task.Delay(20);
+        }
+        var cpu = node.CpuTime() - cpuAtFirst;
+        // The rate from the 10th percentile of receipts to the last: the first tenth is the new process warming up (JIT).
+        var times = receivers.FirstSeen.Values.Order().ToList();
+        var from = times.Count / 10;
+        var rate = times.Count < 10 ? double.NaN : (times.Count - 1 - from) / Stopwatch.GetElapsedTime(times[from], times[^1]).TotalSeconds;
+        return new DrainResult(o.Events / ingestSeconds, Percentile(latencies, 50), Percentile(latencies, 99),
+            receivers.FirstSeen.Count, Interlocked.Read(ref receivers.Duplicates), rate,
+            cpu.TotalSeconds / Math.Max(1, receivers.FirstSeen.Count) * 1000, node.PeakRssBytes / 1048576.0);
     }
 
     private static readonly byte[] IdProperty = "\"id\":\""u8.ToArray();
@@ -218,7 +268,7 @@ public sealed record BenchResult(
     double PeakMemoryMiB, double CpuSecondsPer1000Deliveries,
     double LimitPerSecond, double RatioToLimit,
     double PacedRatePerSecond, double PacedPublishP50Ms, double PacedPublishP99Ms,
-    DateTimeOffset At)
+    DrainResult? Drain, DateTimeOffset At)
 {
     public string MarkdownRow() =>
         $"| {Store} | {Events:N0} | {Destinations} | {IngestPerSecond:N0} | {PublishP50Ms:0.0} / {PublishP99Ms:0.0} | {DeliveriesPerSecond:N0} | " +
@@ -228,4 +278,19 @@ public sealed record BenchResult(
     public const string MarkdownHeader =
         "| store | events | fan-out | ingest ev/s | publish p50/p99 ms | deliveries/s | plain limit req/s | Herald ÷ limit | publish→receipt p50/p99/max ms | peak MiB | CPU s / 1k deliveries | p50/p99 ms at 1,000 ev/s | delivered |\n" +
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+}
+
+/// <summary>Publishing alone (delivery off), then delivery alone (draining that backlog).</summary>
+public sealed record DrainResult(
+    double IngestPerSecond, double PublishP50Ms, double PublishP99Ms,
+    long Delivered, long Duplicates, double DeliveriesPerSecond, double CpuSecondsPer1000Deliveries, double PeakMemoryMiB)
+{
+    public string MarkdownRow(BenchResult r) =>
+        $"| {r.Store} | {r.Events:N0} | {r.Destinations} | {IngestPerSecond:N0} | {PublishP50Ms:0.0} / {PublishP99Ms:0.0} | " +
+        $"{DeliveriesPerSecond:N0} | {r.LimitPerSecond:N0} | {DeliveriesPerSecond / r.LimitPerSecond:P0} | {CpuSecondsPer1000Deliveries:0.00} | " +
+        $"{PeakMemoryMiB:N0} | {Delivered:N0}/{r.Expected:N0} ({Duplicates} dup) |";
+
+    public const string MarkdownHeader =
+        "| store | events | fan-out | ingest ev/s (delivery off) | publish p50/p99 ms | drain deliveries/s | plain limit req/s | drain ÷ limit | CPU s / 1k deliveries | peak MiB | delivered |\n" +
+        "|---|---|---|---|---|---|---|---|---|---|---|";
 }

@@ -13,10 +13,16 @@ public static class BenchMain
         Console.WriteLine();
         Console.WriteLine(BenchResult.MarkdownHeader);
         Console.WriteLine(result.MarkdownRow());
+        if (result.Drain is { } drain)
+        {
+            Console.WriteLine();
+            Console.WriteLine(DrainResult.MarkdownHeader);
+            Console.WriteLine(drain.MarkdownRow(result));
+        }
         var file = options.Out ?? Path.Combine("bench", "results", $"{options.Store}-n{options.Events}-k{options.Destinations}{(options.IngestOnly ? "-ingest" : "")}.json");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"results: {file}");
-        return options.IngestOnly || result.Delivered == result.Expected ? 0 : 2;
+        return options.IngestOnly || (result.Delivered == result.Expected && (result.Drain is null || result.Drain.Delivered == result.Expected)) ? 0 : 2;
     }
 }

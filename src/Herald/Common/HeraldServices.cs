@@ -61,6 +61,7 @@ public static class HeraldServices
         services.AddSingleton<DeliverySignal>();
         services.AddSingleton<DeliveryStore>();
         services.AddSingleton<RetrySchedule>();
+        services.AddSingleton<DispatchLanes>();
         services.AddSingleton<DeliveryWorker>();
         services.AddSingleton<Budgets.BudgetService>();
         services.AddSingleton<Retention.Pruner>();

@@ -39,7 +39,7 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
             SELECT id, destination_id FROM deliveries
             WHERE status = 'pending' AND next_attempt_at <= @now AND (lease_expires_at IS NULL OR lease_expires_at < @now) {busyFilter}
             ORDER BY next_attempt_at LIMIT @scan {skipLocked}
-            """, new { now, scan = take * 4, busy = busyDestinations.ToArray() }, tx, cancellationToken: ct));
+            """, new { now, scan = take * 4, busy = db.List(busyDestinations) }, tx, cancellationToken: ct));
 
         var picked = new List<string>(take);
         var perDestination = new Dictionary<string, int>();
@@ -57,7 +57,7 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
             UPDATE deliveries SET lease_owner = @node, lease_expires_at = @expires
             WHERE {db.In("id", "picked")}
             RETURNING id AS Id, project_id AS ProjectId, event_id AS EventId, destination_id AS DestinationId, attempts AS Attempts
-            """, new { node, expires = now + (long)lease.TotalMilliseconds, picked = picked.ToArray() }, tx, cancellationToken: ct));
+            """, new { node, expires = now + (long)lease.TotalMilliseconds, picked = db.List(picked) }, tx, cancellationToken: ct));
         var claimed = rows.ToList();
         await scope.CommitAsync(ct);
         return claimed;
@@ -70,7 +70,7 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
         foreach (var chunk in inHand.Chunk(1000))
             await scope.Connection.ExecuteAsync(new CommandDefinition(
                 $"UPDATE deliveries SET lease_expires_at = @expires WHERE lease_owner = @node AND status = 'pending' AND {db.In("id", "ids")}",
-                new { node, ids = chunk, expires = time.NowMs() + (long)lease.TotalMilliseconds }, scope.Transaction, cancellationToken: ct));
+                new { node, ids = db.List(chunk), expires = time.NowMs() + (long)lease.TotalMilliseconds }, scope.Transaction, cancellationToken: ct));
         await scope.CommitAsync(ct);
     }
 
@@ -79,9 +79,9 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
     {
         await using var connection = await db.OpenAsync(ct);
         var events = await connection.QueryAsync<EventRecord>(new CommandDefinition(
-            $"SELECT {EventStore.Columns} FROM events WHERE {db.In("id", "eventIds")}", new { eventIds = eventIds.ToArray() }, cancellationToken: ct));
+            $"SELECT {EventStore.Columns} FROM events WHERE {db.In("id", "eventIds")}", new { eventIds = db.List(eventIds) }, cancellationToken: ct));
         var destinations = await connection.QueryAsync<DestinationRecord>(new CommandDefinition(
-            $"SELECT {DestinationStore.Columns} FROM destinations WHERE {db.In("id", "destinationIds")}", new { destinationIds = destinationIds.ToArray() }, cancellationToken: ct));
+            $"SELECT {DestinationStore.Columns} FROM destinations WHERE {db.In("id", "destinationIds")}", new { destinationIds = db.List(destinationIds) }, cancellationToken: ct));
         return (events.ToDictionary(e => e.Id), destinations.ToDictionary(d => d.Id));
     }
 
@@ -150,7 +150,7 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
                 UPDATE destinations SET status = 'auto_disabled', updated_at = @now
                 WHERE status = 'active' AND ({string.Join(" OR ", conditions)})
                 RETURNING {DestinationStore.Columns}
-                """, new { now, gone = gone.ToArray(), failing = failing.ToArray(), cutoff = now - (long)disableAfter.TotalMilliseconds }, tx, cancellationToken: ct)));
+                """, new { now, gone = db.List(gone), failing = db.List(failing), cutoff = now - (long)disableAfter.TotalMilliseconds }, tx, cancellationToken: ct)));
         }
         await scope.CommitAsync(ct);
         return disabled;
@@ -207,7 +207,7 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
             SELECT delivery_id AS DeliveryId, number AS Number, project_id AS ProjectId, destination_id AS DestinationId,
                    started_at AS StartedAt, duration_ms AS DurationMs, status_code AS StatusCode, outcome AS Outcome, response_body AS ResponseBody
             FROM attempts WHERE {db.In("delivery_id", "ids")} ORDER BY number
-            """, new { ids = deliveryIds.ToArray() }, cancellationToken: ct));
+            """, new { ids = db.List(deliveryIds) }, cancellationToken: ct));
         return rows.ToLookup(a => a.DeliveryId);
     }
 

@@ -16,19 +16,13 @@ namespace Herald.Delivery;
 /// in hand; a crashed node's leases expire and another node takes the work over.
 /// </summary>
 public sealed class DeliveryWorker(
-    DeliveryStore store, DestinationTester sender, RetrySchedule schedule, DeliverySignal signal, EventPublisher publisher,
+    DeliveryStore store, DispatchLanes lanes, DestinationTester sender, RetrySchedule schedule, DeliverySignal signal, EventPublisher publisher,
     IOptions<HeraldOptions> options, TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
 {
     private readonly DeliveryOptions _options = options.Value.Delivery;
-    // A per-process suffix, so a restarted node never mistakes a dead process's leases for its own.
-    private readonly string _node = (string.IsNullOrWhiteSpace(options.Value.Delivery.NodeId)
-        ? $"{Environment.MachineName}-{Environment.ProcessId}"
-        : options.Value.Delivery.NodeId!) + "-" + Common.Ids.RandomBase32(6);
-    private readonly ConcurrentDictionary<string, byte> _inHandIds = new();
-    private readonly ConcurrentDictionary<string, DestinationLane> _lanes = new();
+    private readonly string _node = lanes.NodeId;
     private readonly Channel<DeliveryOutcome> _outcomes = Channel.CreateUnbounded<DeliveryOutcome>(new UnboundedChannelOptions { SingleReader = true });
     private SemaphoreSlim _global = null!;
-    private int _inHand;
 
     public string NodeId => _node;
 
@@ -45,7 +39,8 @@ public sealed class DeliveryWorker(
         var writer = Task.Run(WriteOutcomesAsync, CancellationToken.None);
         var renewer = Task.Run(() => RenewLeasesAsync(stoppingToken), CancellationToken.None);
         var sends = new ConcurrentDictionary<Task, byte>();
-        var maxInHand = _options.MaxConcurrency * 4;
+        var handed = Task.Run(() => StartHandedAsync(sends, stoppingToken), CancellationToken.None);
+        lanes.Accept(true);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -53,7 +48,7 @@ public sealed class DeliveryWorker(
                 var wake = signal.Next;
                 try
                 {
-                    if (await ClaimAndStartAsync(sends, maxInHand, stoppingToken) == 0)
+                    if (await ClaimAndStartAsync(sends, stoppingToken) == 0)
                         await DeliverySignal.WaitAsync(wake, _options.PollInterval, stoppingToken);
                 }
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested)
@@ -68,6 +63,8 @@ public sealed class DeliveryWorker(
         {
         }
 
+        lanes.Accept(false);
+        await handed;
         await Task.WhenAll(sends.Keys);
         _outcomes.Writer.TryComplete();
         await writer;
@@ -75,44 +72,55 @@ public sealed class DeliveryWorker(
     }
 
     /// <summary>Leases a batch and starts its sends; returns how many were claimed.</summary>
-    private async Task<int> ClaimAndStartAsync(ConcurrentDictionary<Task, byte> sends, int maxInHand, CancellationToken stoppingToken)
+    private async Task<int> ClaimAndStartAsync(ConcurrentDictionary<Task, byte> sends, CancellationToken stoppingToken)
     {
-        var room = Math.Min(_options.BatchSize, maxInHand - Volatile.Read(ref _inHand));
+        var room = Math.Min(_options.BatchSize, lanes.Room);
         if (room <= 0) return 0;
-        var claimed = await store.ClaimAsync(_node, room, BusyDestinations(), Headroom, _options.LeaseDuration, stoppingToken);
+        var claimed = await store.ClaimAsync(_node, room, lanes.Busy(), lanes.Headroom, _options.LeaseDuration, stoppingToken);
         if (claimed.Count == 0) return 0;
-        foreach (var delivery in claimed) _inHandIds.TryAdd(delivery.Id, 0);
+        foreach (var delivery in claimed) lanes.Take(delivery);
 
         var (events, destinations) = await store.LoadAsync(
             claimed.Select(c => c.EventId).Distinct().ToList(), claimed.Select(c => c.DestinationId).Distinct().ToList(), stoppingToken);
+        var messages = events.Values.ToDictionary(e => e.Id, MessageFactory.From);
         foreach (var delivery in claimed)
-        {
-            Interlocked.Increment(ref _inHand);
-            var lane = _lanes.GetOrAdd(delivery.DestinationId, _ => new DestinationLane(_options.PerDestinationConcurrency));
-            Interlocked.Increment(ref lane.Queued);
-            var task = SendOneAsync(delivery, events.GetValueOrDefault(delivery.EventId), destinations.GetValueOrDefault(delivery.DestinationId),
-                lane, stoppingToken);
-            sends.TryAdd(task, 0);
-            _ = task.ContinueWith(t => sends.TryRemove(t, out _), TaskScheduler.Default);
-        }
+            Start(sends, delivery, messages.GetValueOrDefault(delivery.EventId), destinations.GetValueOrDefault(delivery.DestinationId), stoppingToken);
         return claimed.Count;
     }
 
-    private void Release(ClaimedDelivery delivery)
+    /// <summary>Starts the deliveries the event writer leased to this node as it stored them.</summary>
+    private async Task StartHandedAsync(ConcurrentDictionary<Task, byte> sends, CancellationToken stoppingToken)
     {
-        _inHandIds.TryRemove(delivery.Id, out _);
-        if (_lanes.TryGetValue(delivery.DestinationId, out var lane)) Interlocked.Decrement(ref lane.Queued);
-        Interlocked.Decrement(ref _inHand);
+        try
+        {
+            var messages = new Dictionary<string, Message>();
+            while (await lanes.Handed.WaitToReadAsync(stoppingToken))
+            {
+                // An event fanned out to several destinations is turned into a message once.
+                while (lanes.Handed.TryRead(out var d))
+                {
+                    if (!messages.TryGetValue(d.Event.Id, out var message)) messages[d.Event.Id] = message = MessageFactory.From(d.Event);
+                    Start(sends, d.Delivery, message, d.Destination, stoppingToken);
+                }
+                messages.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        // Handed over too late to start: release them; their leases expire and they are claimed again.
+        while (lanes.Handed.TryRead(out var left)) lanes.Release(left.Delivery);
     }
 
-    /// <summary>How many more deliveries of a destination this node may take in hand now.</summary>
-    private int Headroom(string destinationId) =>
-        _options.PerDestinationConcurrency * 4 - (_lanes.TryGetValue(destinationId, out var lane) ? Volatile.Read(ref lane.Queued) : 0);
+    private void Start(ConcurrentDictionary<Task, byte> sends, ClaimedDelivery delivery, Message? e, DestinationRecord? destination,
+        CancellationToken stoppingToken)
+    {
+        var task = SendOneAsync(delivery, e, destination, lanes.For(delivery.DestinationId), stoppingToken);
+        sends.TryAdd(task, 0);
+        _ = task.ContinueWith(t => sends.TryRemove(t, out _), TaskScheduler.Default);
+    }
 
-    private IReadOnlyCollection<string> BusyDestinations() =>
-        _lanes.Where(l => Volatile.Read(ref l.Value.Queued) >= _options.PerDestinationConcurrency * 4).Select(l => l.Key).ToList();
-
-    private async Task SendOneAsync(ClaimedDelivery delivery, EventRecord? e, DestinationRecord? destination, DestinationLane lane, CancellationToken ct)
+    private async Task SendOneAsync(ClaimedDelivery delivery, Message? e, DestinationRecord? destination, DispatchLanes.Lane lane, CancellationToken ct)
     {
         try
         {
@@ -137,7 +145,7 @@ public sealed class DeliveryWorker(
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // Shutting down: the lease expires and this or another node sends it later.
-            Release(delivery);
+            lanes.Release(delivery);
         }
         catch (Exception ex)
         {
@@ -154,7 +162,7 @@ public sealed class DeliveryWorker(
         }
     }
 
-    private async Task<DeliveryOutcome> AttemptAsync(ClaimedDelivery delivery, EventRecord? e, DestinationRecord? destination, CancellationToken ct)
+    private async Task<DeliveryOutcome> AttemptAsync(ClaimedDelivery delivery, Message? e, DestinationRecord? destination, CancellationToken ct)
     {
         var started = time.GetUtcNow().ToUnixTimeMilliseconds();
         if (e is null || destination is null || destination.Status != DestinationStatuses.Active)
@@ -163,7 +171,7 @@ public sealed class DeliveryWorker(
                 DeliveryStatuses.Failed, null, DisableDestination: false);
         }
 
-        var result = await sender.SendAsync(destination, MessageFactory.From(e), ct);
+        var result = await sender.SendAsync(destination, e, ct);
         var attempt = delivery.Attempts + 1;
         if (result.Delivered)
             return new DeliveryOutcome(delivery, result.Outcome, result.StatusCode, started, (int)result.Duration.TotalMilliseconds,
@@ -200,7 +208,7 @@ public sealed class DeliveryWorker(
             }
             // A delivery counts against its lane until its outcome is written, so a node never has more sent-but-unrecorded
             // work than its lanes allow (that is what a crash would send twice).
-            foreach (var outcome in batch) Release(outcome.Delivery);
+            foreach (var outcome in batch) lanes.Release(outcome.Delivery);
             batch.Clear();
             signal.Notify(); // sends finished: lanes have room again
         }
@@ -251,7 +259,7 @@ public sealed class DeliveryWorker(
             try
             {
                 await Task.Delay(every, stoppingToken); // cadence in wall-clock time; expiry in Herald's clock
-                if (!_inHandIds.IsEmpty) await store.RenewLeasesAsync(_node, _inHandIds.Keys.ToList(), _options.LeaseDuration, stoppingToken);
+                if (!lanes.InHandIds.IsEmpty) await store.RenewLeasesAsync(_node, lanes.InHandIds.Keys.ToList(), _options.LeaseDuration, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -261,11 +269,5 @@ public sealed class DeliveryWorker(
                 logger.LogWarning("Renewing leases failed ({Error}).", e.GetType().Name);
             }
         }
-    }
-
-    private sealed class DestinationLane(int concurrency)
-    {
-        public readonly SemaphoreSlim Gate = new(concurrency);
-        public int Queued;
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Threading.Channels;
 using Dapper;
 using Herald.Common;
@@ -13,7 +14,8 @@ namespace Herald.Events;
 /// Group commit for publishing: concurrent publishes are queued and written together, each event with one delivery per
 /// matching active destination, in one transaction; every caller's task completes only after that commit.
 /// </summary>
-public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, DeliverySignal signal, TimeProvider time, ILogger<EventWriter> logger)
+public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, DeliverySignal signal, DispatchLanes lanes, TimeProvider time,
+    ILogger<EventWriter> logger)
     : BackgroundService
 {
     private readonly Channel<PendingEvent> _queue = Channel.CreateBounded<PendingEvent>(
@@ -27,8 +29,6 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
         return await pending.Done.Task.WaitAsync(ct);
     }
 
-    private static double[] Ph = new double[4];
-    private long _n, _sum; private double _t;
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var batch = new List<PendingEvent>();
@@ -38,10 +38,7 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
             while (await _queue.Reader.WaitToReadAsync(stoppingToken))
             {
                 while (batch.Count < max && _queue.Reader.TryRead(out var item)) batch.Add(item);
-                var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
                 await WriteBatchAsync(batch);
-                _n++; _sum += batch.Count; _t += System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-                if (_n % 200 == 0) { Console.Error.WriteLine($"PROBE batches={_n} avg={_sum/(double)_n:0.0} avgms={_t/_n:0.00} open={Ph[0]/_n:0.00} dest={Ph[1]/_n:0.00} ins={Ph[2]/_n:0.00} commit={Ph[3]/_n:0.00}"); }
                 batch.Clear();
             }
         }
@@ -56,7 +53,8 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
     {
         try
         {
-            var results = await WriteInOneTransactionAsync(batch);
+            var (results, handed) = await WriteInOneTransactionAsync(batch);
+            lanes.Hand(handed);
             for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
             signal.Notify();
         }
@@ -71,74 +69,111 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
         }
     }
 
-    private async Task<WriteResult[]> WriteInOneTransactionAsync(List<PendingEvent> batch)
+    private async Task<(WriteResult[] Results, List<HandedDelivery> Handed)> WriteInOneTransactionAsync(List<PendingEvent> batch)
     {
         var now = time.NowMs();
         var windowStart = now - (long)options.Value.Events.IdempotencyWindow.TotalMilliseconds;
-        var p0 = System.Diagnostics.Stopwatch.GetTimestamp();
-        await using var scope = await db.BeginWriteAsync();
-        var (connection, tx) = (scope.Connection, scope.Transaction);
-        Ph[0] += System.Diagnostics.Stopwatch.GetElapsedTime(p0).TotalMilliseconds; p0 = System.Diagnostics.Stopwatch.GetTimestamp();
-
-        var projects = batch.Select(b => b.Event.ProjectId).Distinct().ToArray();
-        var destinations = (await connection.QueryAsync<(string Id, string ProjectId, string EventTypes, string? Categories)>(new CommandDefinition(
-                $"SELECT id, project_id, event_types, categories FROM destinations WHERE status = 'active' AND {db.In("project_id", "projects")}",
-                new { projects }, tx)))
-            .Select(d => new Subscriber(d.Id, d.ProjectId, System.Text.Json.JsonSerializer.Deserialize<string[]>(d.EventTypes)!,
-                d.Categories is null ? null : System.Text.Json.JsonSerializer.Deserialize<string[]>(d.Categories)))
-            .ToLookup(d => d.ProjectId);
-
-        Ph[1] += System.Diagnostics.Stopwatch.GetElapsedTime(p0).TotalMilliseconds; p0 = System.Diagnostics.Stopwatch.GetTimestamp();
-        var results = new WriteResult[batch.Count];
-        var seenKeys = new Dictionary<(string, string), int>();
-        var newEvents = new List<EventRecord>();
-        var newDeliveries = new List<object>();
-        for (var i = 0; i < batch.Count; i++)
+        var leaseExpires = now + (long)options.Value.Delivery.LeaseDuration.TotalMilliseconds;
+        var handed = new List<HandedDelivery>();
+        try
         {
-            var e = batch[i].Event;
-            if (e.IdempotencyKey is { } key)
+            await using var scope = await db.BeginWriteAsync();
+            var (connection, tx) = (scope.Connection, scope.Transaction);
+
+            var projects = db.List(batch.Select(b => b.Event.ProjectId).Distinct());
+            var destinations = (await connection.QueryAsync<DestinationRecord>(new CommandDefinition(
+                    $"SELECT {DestinationStore.Columns} FROM destinations WHERE status = 'active' AND {db.In("project_id", "projects")}",
+                    new { projects }, tx)))
+                .Select(d => new Subscriber(d, JsonSerializer.Deserialize<string[]>(d.EventTypes)!,
+                    d.Categories is null ? null : JsonSerializer.Deserialize<string[]>(d.Categories)))
+                .ToLookup(d => d.Record.ProjectId);
+
+            var results = new WriteResult[batch.Count];
+            var seenKeys = new Dictionary<(string, string), int>();
+            var newEvents = new List<EventRecord>();
+            var newDeliveries = new List<object>();
+            for (var i = 0; i < batch.Count; i++)
             {
-                if (seenKeys.TryGetValue((e.ProjectId, key), out var earlier))
+                var e = batch[i].Event;
+                if (e.IdempotencyKey is { } key)
                 {
-                    results[i] = results[earlier] with { Replayed = true, Conflict = results[earlier].Event.RequestHash != e.RequestHash };
-                    continue;
+                    if (seenKeys.TryGetValue((e.ProjectId, key), out var earlier))
+                    {
+                        results[i] = results[earlier] with { Replayed = true, Conflict = results[earlier].Event.RequestHash != e.RequestHash };
+                        continue;
+                    }
+                    var existing = await connection.QuerySingleOrDefaultAsync<EventRecord>(new CommandDefinition(
+                        $"SELECT {EventStore.Columns} FROM events WHERE project_id = @ProjectId AND idempotency_key = @IdempotencyKey", e, tx));
+                    if (existing is not null && existing.CreatedAt >= windowStart)
+                    {
+                        results[i] = new WriteResult(existing, Replayed: true, Conflict: existing.RequestHash != e.RequestHash);
+                        continue;
+                    }
+                    if (existing is not null) // an old use of the key, outside the window: release it
+                        await connection.ExecuteAsync(new CommandDefinition("UPDATE events SET idempotency_key = NULL WHERE id = @Id", existing, tx));
+                    seenKeys[(e.ProjectId, key)] = i;
                 }
-                var existing = await connection.QuerySingleOrDefaultAsync<EventRecord>(new CommandDefinition(
-                    $"SELECT {EventStore.Columns} FROM events WHERE project_id = @ProjectId AND idempotency_key = @IdempotencyKey", e, tx));
-                if (existing is not null && existing.CreatedAt >= windowStart)
+
+                var categories = e.Categories is null ? [] : JsonSerializer.Deserialize<string[]>(e.Categories)!;
+                var matching = destinations[e.ProjectId].Where(d => Subscriptions.Matches(d.Patterns, d.Categories, e.Type, categories)).ToList();
+                var stored = e with { CreatedAt = now, Deliveries = matching.Count };
+                newEvents.Add(stored);
+                foreach (var d in matching)
                 {
-                    results[i] = new WriteResult(existing, Replayed: true, Conflict: existing.RequestHash != e.RequestHash);
-                    continue;
+                    var id = Ids.New("dlv");
+                    // Leased to this node at once when its dispatcher has room: handed over in memory after the commit.
+                    var leased = lanes.TryReserve(d.Record.Id);
+                    if (leased)
+                        handed.Add(new HandedDelivery(new ClaimedDelivery { Id = id, ProjectId = e.ProjectId, EventId = e.Id, DestinationId = d.Record.Id },
+                            stored, d.Record));
+                    newDeliveries.Add(new
+                    {
+                        id, project_id = e.ProjectId, event_id = e.Id, destination_id = d.Record.Id,
+                        lease_owner = leased ? lanes.NodeId : null, lease_expires_at = leased ? leaseExpires : (long?)null,
+                    });
                 }
-                if (existing is not null) // an old use of the key, outside the window: release it
-                    await connection.ExecuteAsync(new CommandDefinition("UPDATE events SET idempotency_key = NULL WHERE id = @Id", existing, tx));
-                seenKeys[(e.ProjectId, key)] = i;
+                results[i] = new WriteResult(stored, Replayed: false, Conflict: false);
             }
 
-            var categories = e.Categories is null ? [] : System.Text.Json.JsonSerializer.Deserialize<string[]>(e.Categories)!;
-            var matching = destinations[e.ProjectId].Where(d => Subscriptions.Matches(d.Patterns, d.Categories, e.Type, categories)).ToList();
-            var stored = e with { CreatedAt = now, Deliveries = matching.Count };
-            newEvents.Add(stored);
-            foreach (var d in matching)
-                newDeliveries.Add(new { Id = Ids.New("dlv"), e.ProjectId, EventId = e.Id, DestinationId = d.Id, Now = now });
-            results[i] = new WriteResult(stored, Replayed: false, Conflict: false);
+            if (newEvents.Count > 0)
+                await connection.ExecuteAsync(new CommandDefinition($"""
+                    INSERT INTO events (id, project_id, type, title, body, data, categories, occurred_at, created_at, idempotency_key, request_hash, deliveries)
+                    SELECT v.id, v.project_id, v.type, v.title, v.body, v.data, v.categories, v.occurred_at, @now, v.idempotency_key, v.request_hash, v.deliveries
+                    FROM {EventRows}
+                    """, new
+                    {
+                        now,
+                        rows = Db.ToJsonRows(newEvents.Select(e => new
+                        {
+                            id = e.Id, project_id = e.ProjectId, type = e.Type, title = e.Title, body = e.Body, data = e.Data,
+                            categories = e.Categories, occurred_at = e.OccurredAt, idempotency_key = e.IdempotencyKey,
+                            request_hash = e.RequestHash, deliveries = e.Deliveries,
+                        })),
+                    }, tx));
+            if (newDeliveries.Count > 0)
+                await connection.ExecuteAsync(new CommandDefinition($"""
+                    INSERT INTO deliveries (id, project_id, event_id, destination_id, status, attempts, next_attempt_at, lease_owner, lease_expires_at, created_at, updated_at)
+                    SELECT v.id, v.project_id, v.event_id, v.destination_id, 'pending', 0, @now, v.lease_owner, v.lease_expires_at, @now, @now
+                    FROM {DeliveryRows}
+                    """, new { now, rows = Db.ToJsonRows(newDeliveries) }, tx));
+            await scope.CommitAsync();
+            return (results, handed);
         }
-
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO events (id, project_id, type, title, body, data, categories, occurred_at, created_at, idempotency_key, request_hash, deliveries)
-            VALUES (@Id, @ProjectId, @Type, @Title, @Body, @Data, @Categories, @OccurredAt, @CreatedAt, @IdempotencyKey, @RequestHash, @Deliveries)
-            """, newEvents, tx));
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO deliveries (id, project_id, event_id, destination_id, status, attempts, next_attempt_at, created_at, updated_at)
-            VALUES (@Id, @ProjectId, @EventId, @DestinationId, 'pending', 0, @Now, @Now, @Now)
-            """, newDeliveries, tx));
-        Ph[2] += System.Diagnostics.Stopwatch.GetElapsedTime(p0).TotalMilliseconds; p0 = System.Diagnostics.Stopwatch.GetTimestamp();
-        await scope.CommitAsync();
-        Ph[3] += System.Diagnostics.Stopwatch.GetElapsedTime(p0).TotalMilliseconds;
-        return results;
+        catch
+        {
+            foreach (var d in handed) lanes.Unreserve(d.Delivery.DestinationId);
+            throw;
+        }
     }
 
-    private sealed record Subscriber(string Id, string ProjectId, string[] Patterns, string[]? Categories);
+    private string EventRows => field ??= db.JsonRows("rows", ("id", "text"), ("project_id", "text"), ("type", "text"), ("title", "text"),
+        ("body", "text"), ("data", "text"), ("categories", "text"), ("occurred_at", "bigint"), ("idempotency_key", "text"),
+        ("request_hash", "text"), ("deliveries", "int"));
+
+    private string DeliveryRows => field ??= db.JsonRows("rows", ("id", "text"), ("project_id", "text"), ("event_id", "text"),
+        ("destination_id", "text"), ("lease_owner", "text"), ("lease_expires_at", "bigint"));
+
+    private sealed record Subscriber(DestinationRecord Record, string[] Patterns, string[]? Categories);
 
     private sealed class PendingEvent(EventRecord e)
     {

@@ -40,14 +40,17 @@ public sealed class Db : IAsyncDisposable
     public StoreKind Kind { get; }
 
     /// <summary>
-    /// "column IN list" for a Dapper list parameter: Dapper expands lists on SQLite but sends a PostgreSQL array,
-    /// which needs = ANY(...). Pass a materialised array or list as the parameter.
+    /// "column IN list" for a parameter made by <see cref="List"/>: a text array on PostgreSQL, a JSON array read with
+    /// json_each on SQLite. The SQL text stays the same whatever the list's length, so the statement is not re-parsed per size.
     /// </summary>
     public string In(string column, string parameter) =>
-        Kind == StoreKind.Postgres ? $"{column} = ANY(@{parameter})" : $"{column} IN @{parameter}";
+        Kind == StoreKind.Postgres ? $"{column} = ANY(@{parameter})" : $"{column} IN (SELECT value FROM json_each(@{parameter}))";
 
     public string NotIn(string column, string parameter) =>
-        Kind == StoreKind.Postgres ? $"NOT ({column} = ANY(@{parameter}))" : $"{column} NOT IN @{parameter}";
+        Kind == StoreKind.Postgres ? $"NOT ({column} = ANY(@{parameter}))" : $"{column} NOT IN (SELECT value FROM json_each(@{parameter}))";
+
+    public object List(IEnumerable<string> values) =>
+        Kind == StoreKind.Postgres ? values.ToArray() : System.Text.Json.JsonSerializer.Serialize(values);
 
     /// <summary>
     /// A JSON array of objects, passed as one parameter, read as a table aliased v: json_each on SQLite, jsonb_to_recordset
