@@ -146,9 +146,9 @@ public static class Benchmark
             await Task.Delay(20);
         }
         var cpu = node.CpuTime() - cpuAtFirst;
-        // The rate from the 10th percentile of receipts to the last: the first tenth is the new process warming up (JIT).
+        // The rate over the second half of the receipts: in the first, the new process is still warming up (JIT).
         var times = receivers.FirstSeen.Values.Order().ToList();
-        var from = times.Count / 10;
+        var from = times.Count / 2;
         var rate = times.Count < 10 ? double.NaN : (times.Count - 1 - from) / Stopwatch.GetElapsedTime(times[from], times[^1]).TotalSeconds;
         return new DrainResult(o.Events / ingestSeconds, Percentile(latencies, 50), Percentile(latencies, 99),
             receivers.FirstSeen.Count, Interlocked.Read(ref receivers.Duplicates), rate,

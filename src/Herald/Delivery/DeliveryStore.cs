@@ -33,7 +33,7 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
         var now = time.NowMs();
         var skipLocked = db.Kind == StoreKind.Postgres ? "FOR UPDATE SKIP LOCKED" : "";
         var busyFilter = busyDestinations.Count > 0 ? "AND " + db.NotIn("destination_id", "busy") : "";
-        await using var scope = await db.BeginWriteAsync(ct);
+        await using var scope = await db.BeginWriteAsync(ct, Durability.Deferred);
         var (connection, tx) = (scope.Connection, scope.Transaction);
         var candidates = await connection.QueryAsync<(string Id, string DestinationId)>(new CommandDefinition($"""
             SELECT id, destination_id FROM deliveries
@@ -66,7 +66,7 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
     /// <summary>Extends this node's leases on the deliveries it still has in hand (and only those).</summary>
     public async Task RenewLeasesAsync(string node, IReadOnlyCollection<string> inHand, TimeSpan lease, CancellationToken ct)
     {
-        await using var scope = await db.BeginWriteAsync(ct);
+        await using var scope = await db.BeginWriteAsync(ct, Durability.Deferred);
         foreach (var chunk in inHand.Chunk(1000))
             await scope.Connection.ExecuteAsync(new CommandDefinition(
                 $"UPDATE deliveries SET lease_expires_at = @expires WHERE lease_owner = @node AND status = 'pending' AND {db.In("id", "ids")}",
@@ -93,7 +93,7 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
         TimeSpan disableAfter, CancellationToken ct)
     {
         var now = time.NowMs();
-        await using var scope = await db.BeginWriteAsync(ct);
+        await using var scope = await db.BeginWriteAsync(ct, Durability.Deferred);
         var (connection, tx) = (scope.Connection, scope.Transaction);
 
         // Lock order: destinations, then deliveries (as a cascading DELETE of a destination does), each by id, so writers

@@ -74,8 +74,9 @@ public sealed class DeliveryWorker(
     /// <summary>Leases a batch and starts its sends; returns how many were claimed.</summary>
     private async Task<int> ClaimAndStartAsync(ConcurrentDictionary<Task, byte> sends, CancellationToken stoppingToken)
     {
+        // Claim in batches: lanes free up as outcomes are written, and a claim per freed lane would cost a transaction each.
         var room = Math.Min(_options.BatchSize, lanes.Room);
-        if (room <= 0) return 0;
+        if (room <= 0 || (lanes.InHand > 0 && room < Math.Min(_options.BatchSize, lanes.MaxInHand) / 8)) return 0;
         var claimed = await store.ClaimAsync(_node, room, lanes.Busy(), lanes.Headroom, _options.LeaseDuration, stoppingToken);
         if (claimed.Count == 0) return 0;
         foreach (var delivery in claimed) lanes.Take(delivery);
@@ -155,10 +156,6 @@ public sealed class DeliveryWorker(
             await _outcomes.Writer.WriteAsync(new DeliveryOutcome(delivery, "internal_error", null, time.GetUtcNow().ToUnixTimeMilliseconds(), 0, null,
                 true, delay is null ? DeliveryStatuses.Failed : DeliveryStatuses.Pending,
                 delay is null ? null : time.GetUtcNow().Add(delay.Value).ToUnixTimeMilliseconds(), false), CancellationToken.None);
-        }
-        finally
-        {
-            signal.Notify(); // a send finished: claim more now rather than at the next poll
         }
     }
 

@@ -38,7 +38,7 @@ public sealed class DispatchLanes
 
     public int InHand => Volatile.Read(ref _inHand);
 
-    private int MaxInHand => _options.MaxConcurrency * 4;
+    public int MaxInHand => _options.MaxConcurrency * 4;
     private int MaxInHandPerDestination => _options.PerDestinationConcurrency * 4;
 
     /// <summary>Set by the running dispatcher; while false (worker off, or stopping) the writer leases nothing here.</summary>

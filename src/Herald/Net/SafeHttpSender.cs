@@ -80,17 +80,24 @@ public sealed class SafeHttpSender(IHttpClientFactory clients, IOptions<HeraldOp
     private static async Task<string?> ReadCappedAsync(HttpResponseMessage response, int limit, CancellationToken ct)
     {
         await using var stream = await response.Content.ReadAsStreamAsync(ct);
-        var buffer = new byte[limit];
-        var read = 0;
-        while (read < limit)
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(limit);
+        try
         {
-            var n = await stream.ReadAsync(buffer.AsMemory(read), ct);
-            if (n == 0) break;
-            read += n;
+            var read = 0;
+            while (read < limit)
+            {
+                var n = await stream.ReadAsync(buffer.AsMemory(read, limit - read), ct);
+                if (n == 0) break;
+                read += n;
+            }
+            // The rest of a larger body is never read: disposing the response drops the connection.
+            // NUL cannot be stored in PostgreSQL text.
+            return read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read).Replace('\0', '\uFFFD');
         }
-        // The rest of a larger body is never read: disposing the response drops the connection.
-        // NUL cannot be stored in PostgreSQL text.
-        return read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read).Replace('\0', '\uFFFD');
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private TimeSpan? RetryAfter(HttpResponseMessage response)

@@ -8,6 +8,9 @@ using Npgsql;
 namespace Herald.Storage;
 
 /// <summary>Opens connections to the configured store. SQL written against it is portable between SQLite and PostgreSQL.</summary>
+/// <summary>Whether a write transaction's commit waits until the store has flushed it to disk.</summary>
+public enum Durability { Flushed, Deferred }
+
 public sealed class Db : IAsyncDisposable
 {
     private readonly NpgsqlDataSource? _postgres;
@@ -84,20 +87,38 @@ public sealed class Db : IAsyncDisposable
     /// <summary>
     /// A connection with a write transaction. On SQLite the hot writers (publishing, claiming, outcomes) take turns through
     /// an in-process gate instead of colliding on the database lock, where the driver would back off and sleep.
+    /// <para>
+    /// <paramref name="durability"/> Bookkeeping (leases, outcomes) commits without waiting for the disk: a crash of the
+    /// process loses nothing (the write is in the OS), and a power cut can only lose the last few, which means a delivery
+    /// is sent again, never that an event is lost. Published events always wait for the disk.
+    /// </para>
     /// </summary>
-    public async Task<WriteScope> BeginWriteAsync(CancellationToken ct = default)
+    public async Task<WriteScope> BeginWriteAsync(CancellationToken ct = default, Durability durability = Durability.Flushed)
     {
         if (Kind == StoreKind.Sqlite) await _sqliteWriter.WaitAsync(ct);
         try
         {
             var connection = await OpenAsync(ct);
-            return new WriteScope(connection, await connection.BeginTransactionAsync(ct), Kind == StoreKind.Sqlite ? _sqliteWriter : null);
+            if (durability == Durability.Deferred && Kind == StoreKind.Sqlite)
+                await Execute(connection, null, "PRAGMA synchronous = NORMAL", ct); // OpenAsync sets it back for the next user
+            var tx = await connection.BeginTransactionAsync(ct);
+            if (durability == Durability.Deferred && Kind == StoreKind.Postgres)
+                await Execute(connection, tx, "SET LOCAL synchronous_commit = off", ct);
+            return new WriteScope(connection, tx, Kind == StoreKind.Sqlite ? _sqliteWriter : null);
         }
         catch
         {
             if (Kind == StoreKind.Sqlite) _sqliteWriter.Release();
             throw;
         }
+    }
+
+    private static async Task Execute(DbConnection connection, DbTransaction? tx, string sql, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     public async ValueTask DisposeAsync()
