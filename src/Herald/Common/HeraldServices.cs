@@ -52,6 +52,7 @@ public static class HeraldServices
         services.AddHeraldNet();
         services.AddSingleton<DestinationStore>();
         services.AddSingleton<DestinationService>();
+        services.AddSingleton<OpenedDestinations>();
         services.AddSingleton<DestinationTester>();
         services.AddSingleton<EventCatalog>();
         services.AddSingleton<EventStore>();

@@ -6,6 +6,15 @@ namespace Herald.Connectors;
 public sealed record Message(string EventId, string Type, string Title, string Body, JsonObject Data, DateTimeOffset OccurredAt,
     IReadOnlyList<string> Categories)
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Kind, string Surface), RenderedPayload> _rendered = new();
+
+    /// <summary>
+    /// The body for a destination kind and surface, rendered once per message however many destinations share it.
+    /// (Do not derive messages with `with`: the copy would share this cache.)
+    /// </summary>
+    public RenderedPayload RenderFor(string kind, string surface) =>
+        _rendered.GetOrAdd((kind, surface), static (k, m) => PayloadRenderer.Render(k.Kind, k.Surface, m), this);
+
     public static Message TestPing(DateTimeOffset now, string projectId) => new(
         "evt_test_" + Common.Ids.RandomBase32(16),
         "test.ping",

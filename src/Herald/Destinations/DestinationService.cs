@@ -139,9 +139,12 @@ public sealed partial class DestinationService(
         var secrets = new List<string>(2);
         if (OpenSigningSecret(d) is { } current) secrets.Add(current);
         if (d.PreviousSecretSealed is not null && d.PreviousSecretExpiresAt > now.ToUnixTimeMilliseconds())
-            secrets.Add(sealer.Open(d.PreviousSecretSealed, SealedColumns.DestinationPreviousSecret.Context(d.Id)));
+            secrets.Add(OpenPreviousSigningSecret(d)!);
         return secrets;
     }
+
+    public string? OpenPreviousSigningSecret(DestinationRecord d) =>
+        d.PreviousSecretSealed is null ? null : sealer.Open(d.PreviousSecretSealed, SealedColumns.DestinationPreviousSecret.Context(d.Id));
 
     /// <summary>Replaces the signing secret; the old one keeps signing beside it for <paramref name="overlap"/>. Returns the new secret.</summary>
     public async Task<(string? Secret, DateTimeOffset? PreviousValidUntil, ProblemHttpResult? Problem)> RotateSecretAsync(

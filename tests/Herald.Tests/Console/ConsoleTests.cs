@@ -31,11 +31,6 @@ public sealed class ConsoleTests
     {
         await using var browser = await BrowserSession.StartAsync();
         await using var receiver = await TestReceiver.StartAsync(https: false);
-        receiver.Respond = context =>
-        {
-            context.Response.StatusCode = context.Request.Headers["webhook-id"].ToString().EndsWith('x') ? 500 : 200;
-            return Task.CompletedTask;
-        };
         var directory = Directory.CreateTempSubdirectory("herald-console-").FullName;
         await using var herald = HeraldProcess.Start(directory, Environment());
         await herald.WaitUntilHealthyAsync();

@@ -301,6 +301,39 @@ public sealed class DeliveryTests
             .Problem(HttpStatusCode.UnprocessableEntity, "validation_failed", "secret");
     }
 
+    [Theory, MemberData(nameof(Stores.All), MemberType = typeof(Stores))]
+    public async Task A_destination_changed_after_it_was_sent_to_is_used_as_changed_at_once(string store)
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        var (herald, _) = await StartAsync(store, receiver);
+        await using var _h = herald;
+        var admin = herald.Admin();
+        var created = await admin.PostJson("/v1/destinations", new { kind = "webhook", url = Url(receiver, "/before"), headers = new Dictionary<string, string> { ["X-Tenant"] = "one" } })
+            .Json(HttpStatusCode.Created);
+        var destination = created.GetProperty("destination").Str("id");
+        var firstSecret = created.Str("signing_secret");
+        await admin.PublishAsync("db.insert", new { id = 1 });
+        var first = (await receiver.WaitForAsync(1))[0];
+        Assert.Equal("/before", first.PathAndQuery);
+        Assert.Equal("one", first.Headers["x-tenant"]);
+
+        // New URL, new header, new secret: the next send uses all three (sending keeps destinations opened in memory).
+        await admin.PatchRaw($"/v1/destinations/{destination}", JsonSerializer.Serialize(new
+        {
+            url = Url(receiver, "/after"), headers = new Dictionary<string, string> { ["X-Tenant"] = "two" },
+        })).Json(HttpStatusCode.OK);
+        var newSecret = (await admin.PostJson($"/v1/destinations/{destination}/rotate-secret", new { }).Json(HttpStatusCode.OK)).Str("secret");
+        await admin.PublishAsync("db.insert", new { id = 2 });
+        var second = (await receiver.WaitForAsync(2))[1];
+        Assert.Equal("/after", second.PathAndQuery);
+        Assert.Equal("two", second.Headers["x-tenant"]);
+        var signed = Encoding.UTF8.GetBytes($"{second.Headers["webhook-id"]}.{second.Headers["webhook-timestamp"]}.{second.Body}");
+        Assert.Equal(
+            $"v1,{Convert.ToBase64String(HMACSHA256.HashData(Convert.FromBase64String(newSecret[6..]), signed))} " +
+            $"v1,{Convert.ToBase64String(HMACSHA256.HashData(Convert.FromBase64String(firstSecret[6..]), signed))}",
+            second.Headers["webhook-signature"]);
+    }
+
     [Fact]
     public async Task Disabling_a_destination_stops_its_pending_deliveries()
     {
