@@ -23,7 +23,10 @@ public sealed class Db : IAsyncDisposable
         Kind = o.Storage.Provider.Trim().Equals("postgres", StringComparison.OrdinalIgnoreCase) ? StoreKind.Postgres : StoreKind.Sqlite;
         if (Kind == StoreKind.Postgres)
         {
-            _postgres = NpgsqlDataSource.Create(o.Storage.ConnectionString!);
+            // Herald's statements are few and repeated: let Npgsql prepare them (unless the connection string says otherwise).
+            var postgres = new NpgsqlConnectionStringBuilder(o.Storage.ConnectionString!);
+            if (!o.Storage.ConnectionString!.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)) postgres.MaxAutoPrepare = 64;
+            _postgres = NpgsqlDataSource.Create(postgres.ConnectionString);
             ConnectionString = o.Storage.ConnectionString!;
             return;
         }
