@@ -89,6 +89,10 @@ public static class Benchmark
         var duplicates = Interlocked.Read(ref receivers.Duplicates);
         // Paced: 1,000 events/s for 5 s, publish latency only.
         var paced = await PacedAsync(client, 1000, TimeSpan.FromSeconds(5));
+        // Let the paced events' deliveries finish here, so none is left over for the drain.
+        var pacedDeadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 120;
+        while (!o.IngestOnly && receivers.FirstSeen.Count < expected + 5_000L * o.Destinations && Stopwatch.GetTimestamp() < pacedDeadline)
+            await Task.Delay(20);
         var liveMemory = node.PeakRssBytes;
         node.Kill();
         var drain = o.IngestOnly || !o.Drain ? null : await DrainAsync(o, receivers, directory, postgres, settings);
