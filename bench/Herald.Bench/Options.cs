@@ -2,7 +2,7 @@ namespace Herald.Bench;
 
 /// <summary>Command line: --store sqlite|postgres --events N --destinations K --concurrency C [--postgres CS] [--out FILE] [--drill].</summary>
 public sealed record BenchOptions(string Store, int Events, int Destinations, int Concurrency, string? Postgres, string? Out, bool Drill,
-    IReadOnlyDictionary<string, string> Settings, bool IngestOnly = false, int Publishers = 32, bool Drain = true)
+    IReadOnlyDictionary<string, string> Settings, bool IngestOnly = false, int Publishers = 64, bool Drain = true)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -22,8 +22,8 @@ public sealed record BenchOptions(string Store, int Events, int Destinations, in
                 .ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : ""),
             // --ingest-only: Herald with its worker off, to see what publishing alone costs.
             args.Contains("--ingest-only"),
-            // --publishers P: concurrent publishing requests (default 32).
-            int.Parse(Get("--publishers", "32")),
+            // --publishers P: concurrent publishing requests (default 64).
+            int.Parse(Get("--publishers", "64")),
             // --no-drain: skip the backlog phases (delivery off, then delivery alone).
             !args.Contains("--no-drain"));
     }

@@ -67,6 +67,7 @@ public static class HeraldServices
         services.AddSingleton<Budgets.BudgetService>();
         services.AddSingleton<Retention.Pruner>();
         services.AddHostedService(provider => provider.GetRequiredService<Retention.Pruner>());
+        services.AddHostedService<SqliteCheckpointer>();
         services.AddHostedService(provider => provider.GetRequiredService<DeliveryWorker>());
 
         services.ConfigureHttpJsonOptions(o =>

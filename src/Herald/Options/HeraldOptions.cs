@@ -92,6 +92,8 @@ public sealed class StorageOptions
     public string? ConnectionString { get; set; }
     /// <summary>SQLite's synchronous mode: FULL (an acknowledged write survives power loss) or NORMAL (survives a crash of Herald).</summary>
     public string SqliteSynchronous { get; set; } = "FULL";
+    /// <summary>How often the SQLite write-ahead log is checkpointed in the background.</summary>
+    public TimeSpan SqliteCheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 public sealed class BootstrapOptions

@@ -21,6 +21,8 @@ public sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         if (provider == "postgres" && string.IsNullOrWhiteSpace(o.Storage.ConnectionString))
             errors.Add("Herald:Storage:ConnectionString is required when Herald:Storage:Provider is 'postgres'.");
 
+        if (o.Storage.SqliteCheckpointInterval < TimeSpan.FromMilliseconds(100) || o.Storage.SqliteCheckpointInterval > TimeSpan.FromMinutes(10))
+            errors.Add("Herald:Storage:SqliteCheckpointInterval must be between 00:00:00.100 and 00:10:00.");
         if (o.Storage.SqliteSynchronous?.ToUpperInvariant() is not ("FULL" or "NORMAL"))
             errors.Add($"Herald:Storage:SqliteSynchronous must be FULL or NORMAL (got '{o.Storage.SqliteSynchronous}').");
         CheckBootstrapKey(errors, "Herald:Bootstrap:AdminKey", o.Bootstrap.AdminKey);

@@ -39,11 +39,15 @@ public sealed class Db : IAsyncDisposable
         var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
         if (directory is not null) PrivateFile.EnsureDirectory(directory); // database and key files: this user only
         _sqlite = builder.ToString();
-        _sqlitePragmas = $"PRAGMA foreign_keys = ON; PRAGMA synchronous = {(o.Storage.SqliteSynchronous.Equals("NORMAL", StringComparison.OrdinalIgnoreCase) ? "NORMAL" : "FULL")};";
+        _sqlitePragmas = $"PRAGMA foreign_keys = ON; PRAGMA synchronous = {(o.Storage.SqliteSynchronous.Equals("NORMAL", StringComparison.OrdinalIgnoreCase) ? "NORMAL" : "FULL")}; " +
+            $"PRAGMA wal_autocheckpoint = {AutoCheckpointPages};";
         ConnectionString = _sqlite;
     }
 
     public StoreKind Kind { get; }
+
+    /// <summary>SQLite checkpoints by itself only past this many log pages (16 MiB); <see cref="SqliteCheckpointer"/> does it sooner, off the write path.</summary>
+    public const int AutoCheckpointPages = 4096;
 
     /// <summary>
     /// "column IN list" for a parameter made by <see cref="List"/>: a text array on PostgreSQL, a JSON array read with

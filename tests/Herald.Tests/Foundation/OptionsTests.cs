@@ -12,6 +12,7 @@ public sealed class OptionsTests
         { "Herald__Plans__pro", "five", "Herald:Plans:pro" },
         { "Herald__DefaultPlan", "gold", "Herald:DefaultPlan" },
         { "Herald__Bootstrap__AdminKey", "short", "Herald:Bootstrap:AdminKey" },
+        { "Herald__Storage__SqliteCheckpointInterval", "00:00:00.001", "Herald:Storage:SqliteCheckpointInterval" },
     };
 
     [Theory, MemberData(nameof(BadSettings))]
