@@ -113,34 +113,44 @@ public sealed class DeliveryWorker(
         while (lanes.Handed.TryRead(out var left)) lanes.Release(left.Delivery);
     }
 
+    /// <summary>Queues a delivery on its destination's lane and starts a runner for the lane if it has fewer than its limit.</summary>
     private void Start(ConcurrentDictionary<Task, byte> sends, ClaimedDelivery delivery, Message? e, DestinationRecord? destination,
         CancellationToken stoppingToken)
     {
-        var task = SendOneAsync(delivery, e, destination, lanes.For(delivery.DestinationId), stoppingToken);
-        sends.TryAdd(task, 0);
-        _ = task.ContinueWith(t => sends.TryRemove(t, out _), TaskScheduler.Default);
+        var lane = lanes.For(delivery.DestinationId);
+        lane.Pending.Enqueue(new DispatchLanes.Work(delivery, e, destination));
+        if (!lane.TryAddRunner()) return;
+        var runner = RunLaneAsync(lane, stoppingToken);
+        sends.TryAdd(runner, 0);
+        _ = runner.ContinueWith(t => sends.TryRemove(t, out _), TaskScheduler.Default);
     }
 
-    private async Task SendOneAsync(ClaimedDelivery delivery, Message? e, DestinationRecord? destination, DispatchLanes.Lane lane, CancellationToken ct)
+    /// <summary>
+    /// Sends a lane's queued deliveries one after another; a lane has at most PerDestinationConcurrency runners. A runner
+    /// goes on to the next delivery as soon as one is sent, without a hand-off through a semaphore.
+    /// </summary>
+    private async Task RunLaneAsync(DispatchLanes.Lane lane, CancellationToken ct)
+    {
+        await Task.Yield(); // off the claimer's stack
+        do
+        {
+            while (lane.Pending.TryDequeue(out var work)) await SendOneAsync(work.Delivery, work.Message, work.Destination, ct);
+        }
+        while (lane.TryKeepRunner());
+    }
+
+    private async Task SendOneAsync(ClaimedDelivery delivery, Message? e, DestinationRecord? destination, CancellationToken ct)
     {
         try
         {
-            await lane.Gate.WaitAsync(ct);
+            await _global.WaitAsync(ct);
             try
             {
-                await _global.WaitAsync(ct);
-                try
-                {
-                    await _outcomes.Writer.WriteAsync(await AttemptAsync(delivery, e, destination, ct), CancellationToken.None);
-                }
-                finally
-                {
-                    _global.Release();
-                }
+                await _outcomes.Writer.WriteAsync(await AttemptAsync(delivery, e, destination, ct), CancellationToken.None);
             }
             finally
             {
-                lane.Gate.Release();
+                _global.Release();
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -109,9 +109,28 @@ public sealed class DispatchLanes
 
     public sealed class Lane(int concurrency)
     {
-        public readonly SemaphoreSlim Gate = new(concurrency);
+        /// <summary>In hand for this destination: queued, being sent, or sent with the outcome not yet written.</summary>
         public int Queued;
+        public readonly ConcurrentQueue<Work> Pending = new();
+        private int _runners;
+
+        /// <summary>True when the caller may start one more runner (the lane has fewer than its concurrency).</summary>
+        public bool TryAddRunner()
+        {
+            if (Interlocked.Increment(ref _runners) <= concurrency) return true;
+            Interlocked.Decrement(ref _runners);
+            return false;
+        }
+
+        /// <summary>A runner found the queue empty: it stops, unless work arrived meanwhile and it may take it.</summary>
+        public bool TryKeepRunner()
+        {
+            Interlocked.Decrement(ref _runners);
+            return !Pending.IsEmpty && TryAddRunner();
+        }
     }
+
+    public sealed record Work(ClaimedDelivery Delivery, Connectors.Message? Message, DestinationRecord? Destination);
 }
 
 /// <summary>A delivery the event writer stored already leased to this node, with what sending it needs.</summary>
