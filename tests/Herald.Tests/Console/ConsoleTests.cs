@@ -17,13 +17,33 @@ public sealed class ConsoleTests
         ["Herald__Delivery__PollInterval"] = "00:00:00.100",
     };
 
-    private static async Task SignInAsync(IPage page, Uri baseAddress, string key)
+    private static async Task SignInAsync(IPage page, Uri baseAddress, string key, HeraldProcess herald)
     {
         await page.GotoAsync(new Uri(baseAddress, "/console").ToString());
         Assert.Contains("/console/login", page.Url);
         await page.GetByLabel("API key").FillAsync(key);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/console");
+        await ExpectPageAsync(page, "/console", herald);
+    }
+
+    /// <summary>
+    /// Waits until the page shows the path (a polling assertion: WaitForURL also waits for a load event, which Chromium
+    /// sometimes reports before Playwright starts listening after a POST-redirect); if it never does, says where it is,
+    /// what it shows and what Herald logged.
+    /// </summary>
+    private static async Task ExpectPageAsync(IPage page, string path, HeraldProcess herald)
+    {
+        try
+        {
+            await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(System.Text.RegularExpressions.Regex.Escape(path) + "$"), new() { Timeout = 30_000 });
+        }
+        catch (PlaywrightException e)
+        {
+            var text = await page.Locator("body").InnerTextAsync(new() { Timeout = 5000 });
+            var log = herald.Output;
+            throw new TimeoutException($"Expected {path}, but the page is {page.Url} showing:\n{text}\n--- Herald's output (last 4000 characters):\n" +
+                log[Math.Max(0, log.Length - 4000)..], e);
+        }
     }
 
     [Fact]
@@ -36,7 +56,7 @@ public sealed class ConsoleTests
         await herald.WaitUntilHealthyAsync();
         var page = await browser.NewPageAsync();
 
-        await SignInAsync(page, herald.BaseAddress, HeraldFactory.AdminKey);
+        await SignInAsync(page, herald.BaseAddress, HeraldFactory.AdminKey, herald);
         Assert.Equal(5, await page.Locator("section.card[data-listing]").CountAsync());
         await page.ScreenshotAsync(new() { Path = BrowserSession.ScreenshotPath("marketplace.png"), FullPage = true });
 
@@ -55,7 +75,7 @@ public sealed class ConsoleTests
         var token = "consoletoken42";
         await custom.GetByLabel("Destination URL").FillAsync($"http://127.0.0.1:{receiver.Port}/hook/{token}");
         await custom.GetByRole(AriaRole.Button, new() { Name = "Install" }).ClickAsync();
-        await page.WaitForURLAsync("**/console/connectors");
+        await ExpectPageAsync(page, "/console/connectors", herald);
         await Assertions.Expect(page.Locator(".notice")).ToContainTextAsync("mkfp_");
         Assert.DoesNotContain(token, await page.ContentAsync());
 
@@ -93,7 +113,7 @@ public sealed class ConsoleTests
 
         // Sign out.
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
-        await page.WaitForURLAsync("**/console/login");
+        await ExpectPageAsync(page, "/console/login", herald);
         await page.GotoAsync(new Uri(herald.BaseAddress, "/console/connectors").ToString());
         Assert.Contains("/console/login", page.Url);
         Assert.DoesNotContain(token, herald.Output);
@@ -112,7 +132,7 @@ public sealed class ConsoleTests
         var memberKey = (await api.PostAsJsonAsync($"/v1/projects/{project}/keys", new { name = "viewer", role = "member" }).Json(HttpStatusCode.Created)).Str("key");
 
         var page = await browser.NewPageAsync();
-        await SignInAsync(page, herald.BaseAddress, memberKey);
+        await SignInAsync(page, herald.BaseAddress, memberKey, herald);
         Assert.Equal(0, await page.Locator("details").CountAsync()); // no install forms
         await page.GotoAsync(new Uri(herald.BaseAddress, "/console/budget").ToString());
         Assert.Equal(0, await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).CountAsync());
@@ -159,7 +179,7 @@ public sealed class ConsoleTests
         await using var herald = HeraldProcess.Start(directory, Environment());
         await herald.WaitUntilHealthyAsync();
         var page = await browser.NewPageAsync();
-        await SignInAsync(page, herald.BaseAddress, HeraldFactory.AdminKey);
+        await SignInAsync(page, herald.BaseAddress, HeraldFactory.AdminKey, herald);
 
         await page.GotoAsync(new Uri(herald.BaseAddress, "/console/webhooks").ToString());
         await page.GetByLabel("Endpoint URL").FillAsync("https://localhost/hook");
