@@ -67,10 +67,9 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
     public async Task RenewLeasesAsync(string node, IReadOnlyCollection<string> inHand, TimeSpan lease, CancellationToken ct)
     {
         await using var scope = await db.BeginWriteAsync(ct, Durability.Deferred);
-        foreach (var chunk in inHand.Chunk(1000))
-            await scope.Connection.ExecuteAsync(new CommandDefinition(
-                $"UPDATE deliveries SET lease_expires_at = @expires WHERE lease_owner = @node AND status = 'pending' AND {db.In("id", "ids")}",
-                new { node, ids = db.List(chunk), expires = time.NowMs() + (long)lease.TotalMilliseconds }, scope.Transaction, cancellationToken: ct));
+        await scope.Connection.ExecuteAsync(new CommandDefinition(
+            $"UPDATE deliveries SET lease_expires_at = @expires WHERE lease_owner = @node AND status = 'pending' AND {db.In("id", "ids")}",
+            new { node, ids = db.List(inHand), expires = time.NowMs() + (long)lease.TotalMilliseconds }, scope.Transaction, cancellationToken: ct));
         await scope.CommitAsync(ct);
     }
 

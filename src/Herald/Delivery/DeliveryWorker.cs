@@ -24,8 +24,6 @@ public sealed class DeliveryWorker(
     private readonly Channel<DeliveryOutcome> _outcomes = Channel.CreateUnbounded<DeliveryOutcome>(new UnboundedChannelOptions { SingleReader = true });
     private SemaphoreSlim _global = null!;
 
-    public string NodeId => _node;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!_options.Worker)

@@ -133,16 +133,6 @@ public sealed partial class DestinationService(
     public string? OpenSigningSecret(DestinationRecord d) =>
         d.SigningSecretSealed is null ? null : sealer.Open(d.SigningSecretSealed, SealedColumns.DestinationSecret.Context(d.Id));
 
-    /// <summary>The secrets that sign now: the current one, and the previous one while its rotation overlap lasts.</summary>
-    public IReadOnlyList<string> SigningSecrets(DestinationRecord d, DateTimeOffset now)
-    {
-        var secrets = new List<string>(2);
-        if (OpenSigningSecret(d) is { } current) secrets.Add(current);
-        if (d.PreviousSecretSealed is not null && d.PreviousSecretExpiresAt > now.ToUnixTimeMilliseconds())
-            secrets.Add(OpenPreviousSigningSecret(d)!);
-        return secrets;
-    }
-
     public string? OpenPreviousSigningSecret(DestinationRecord d) =>
         d.PreviousSecretSealed is null ? null : sealer.Open(d.PreviousSecretSealed, SealedColumns.DestinationPreviousSecret.Context(d.Id));
 
