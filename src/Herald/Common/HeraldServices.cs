@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using System.Text.Json.Serialization;
 using Herald.Auth;
@@ -32,6 +33,15 @@ public static class HeraldServices
         services.AddOptions<HeraldOptions>().BindConfiguration(HeraldOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<HeraldOptions>, HeraldOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(provider => new StoreClock(provider.GetRequiredService<TimeProvider>()));
+        // Shutdown lets in-flight deliveries finish within their grace, then hands back leases: the host must wait that long.
+        services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
+        {
+            var grace = TimeSpan.TryParse(configuration[$"{HeraldOptions.Section}:Delivery:{nameof(DeliveryOptions.ShutdownGrace)}"],
+                System.Globalization.CultureInfo.InvariantCulture, out var set) && set > TimeSpan.Zero ? set : new DeliveryOptions().ShutdownGrace;
+            var needed = grace + TimeSpan.FromSeconds(10);
+            if (host.ShutdownTimeout < needed) host.ShutdownTimeout = needed;
+        });
         services.AddDataProtection();
         // Read from configuration, not the validated options: a bad setting must reach the start-up message, not crash here.
         services.AddOptions<KeyManagementOptions>().Configure<IConfiguration, ILoggerFactory>((keys, configuration, logs) =>

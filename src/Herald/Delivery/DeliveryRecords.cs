@@ -1,3 +1,5 @@
+using Herald.Destinations;
+
 namespace Herald.Delivery;
 
 public static class DeliveryStatuses
@@ -47,9 +49,35 @@ public sealed record ClaimedDelivery
     public required string EventId { get; init; }
     public required string DestinationId { get; init; }
     public int Attempts { get; init; }
+    /// <summary>When the delivery (and its event) was stored: an erasure of the project stops sends of what it erased.</summary>
+    public long CreatedAt { get; init; }
 }
 
-/// <summary>What happened to one claimed delivery, written back in batches.</summary>
+/// <summary>
+/// What happened to one claimed delivery, written back in batches. A pending delivery's next try is <paramref name="RetryDelayMs"/>
+/// after the store's now, or at <paramref name="DeferUntil"/> (store clock) when its destination's circuit is open; neither keeps
+/// its due time. <paramref name="Attempted"/> is false when nothing was sent (the try is not counted).
+/// </summary>
 public sealed record DeliveryOutcome(
     ClaimedDelivery Delivery, string Outcome, int? StatusCode, long StartedAt, int DurationMs, string? ResponseBody,
-    bool Attempted, string NewStatus, long? NextAttemptAt, bool DisableDestination);
+    bool Attempted, string NewStatus, long? RetryDelayMs, bool DisableDestination, long? DeferUntil = null)
+{
+    /// <summary>Sent and answered as a success.</summary>
+    public bool Succeeded => Attempted && Outcome.StartsWith("delivered_", StringComparison.Ordinal);
+
+    /// <summary>Counts towards the destination's circuit breaker: an attempt that failed at the destination (not inside Herald).</summary>
+    public bool FailedAtDestination => Attempted && !Succeeded && Outcome != "internal_error";
+}
+
+/// <summary>A destination's circuit as the store has it: closed, open (until <paramref name="ReopensAt"/>), or half_open (one probe out).</summary>
+public sealed record CircuitView(string DestinationId, string State, long? ReopensAt);
+
+/// <summary>A circuit that opened or closed while writing outcomes, to announce to the project's other destinations.</summary>
+public sealed record CircuitChange(DestinationRecord Destination, bool Opened, long? ReopensAt);
+
+public static class CircuitStates
+{
+    public const string Closed = "closed";
+    public const string Open = "open";
+    public const string HalfOpen = "half_open";
+}

@@ -7,14 +7,14 @@ using Herald.Storage;
 namespace Herald.Delivery;
 
 /// <summary>SQL for deliveries and attempts: leasing due work, writing outcomes in batches, the delivery log, retries.</summary>
-public sealed class DeliveryStore(Db db, TimeProvider time)
+public sealed class DeliveryStore(Db db, TimeProvider time, StoreClock clock)
 {
     private string AttemptRows => field ??= db.JsonRows("rows", ("delivery_id", "text"), ("number", "int"), ("project_id", "text"),
         ("destination_id", "text"), ("started_at", "bigint"), ("duration_ms", "int"), ("status_code", "int"), ("outcome", "text"),
         ("response_body", "text"));
 
     private string StateRows => field ??= db.JsonRows("rows", ("id", "text"), ("status", "text"), ("attempts", "int"),
-        ("next_attempt_at", "bigint"), ("outcome", "text"), ("status_code", "int"), ("completed_at", "bigint"));
+        ("retry_delay_ms", "bigint"), ("defer_until", "bigint"), ("outcome", "text"), ("status_code", "int"), ("completed_at", "bigint"));
 
     private const string Columns = """
         d.id AS Id, d.project_id AS ProjectId, d.event_id AS EventId, d.destination_id AS DestinationId, d.status AS Status,
@@ -23,54 +23,142 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
         """;
 
     /// <summary>
-    /// Leases up to <paramref name="take"/> due deliveries for <paramref name="node"/>, at most <paramref name="headroom"/>(destination)
-    /// per destination, skipping destinations this node is already saturating. Candidates are read and leased in one
-    /// transaction; PostgreSQL locks them with FOR UPDATE SKIP LOCKED, so nodes never claim the same row; SQLite has one writer.
+    /// Leases up to <paramref name="take"/> due deliveries for <paramref name="node"/>: at most <paramref name="headroom"/>(destination)
+    /// of each active destination whose circuit is closed, and one probe of a destination whose open circuit's cool-down is over.
+    /// Due work is sought per destination through (destination_id, next_attempt_at), so a claim never walks past rows it cannot
+    /// take, however large the backlog of busy or open destinations. <paramref name="rotate"/> turns the starting destination so
+    /// every destination gets its turn. SQLite reads candidates outside the writer gate and leases them under it, checking again
+    /// that each is still due and unleased; PostgreSQL locks them with FOR UPDATE SKIP LOCKED. Times are the store's clock.
     /// </summary>
-    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(string node, int take, IReadOnlyCollection<string> busyDestinations,
-        Func<string, int> headroom, TimeSpan lease, CancellationToken ct)
+    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(string node, int take, Func<string, int> headroom, TimeSpan lease, int rotate,
+        CancellationToken ct)
     {
-        var now = time.NowMs();
-        var skipLocked = db.Kind == StoreKind.Postgres ? "FOR UPDATE SKIP LOCKED" : "";
-        var busyFilter = busyDestinations.Count > 0 ? "AND " + db.NotIn("destination_id", "busy") : "";
-        await using var scope = await db.BeginWriteAsync(ct, Durability.Deferred);
-        var (connection, tx) = (scope.Connection, scope.Transaction);
-        var candidates = await connection.QueryAsync<(string Id, string DestinationId)>(new CommandDefinition($"""
-            SELECT id, destination_id FROM deliveries
-            WHERE status = 'pending' AND next_attempt_at <= @now AND (lease_expires_at IS NULL OR lease_expires_at < @now) {busyFilter}
-            ORDER BY next_attempt_at LIMIT @scan {skipLocked}
-            """, new { now, scan = take * 4, busy = db.List(busyDestinations) }, tx, cancellationToken: ct));
-
-        var picked = new List<string>(take);
-        var perDestination = new Dictionary<string, int>();
-        foreach (var (id, destinationId) in candidates)
+        var (clockNow, clockSkew) = clock.Args();
+        List<(string Id, string State)> open;
+        await using (var read = await db.OpenAsync(ct))
         {
-            var taken = perDestination.GetValueOrDefault(destinationId);
-            if (taken >= headroom(destinationId)) continue;
-            perDestination[destinationId] = taken + 1;
-            picked.Add(id);
-            if (picked.Count == take) break;
+            open = (await read.QueryAsync<(string Id, string State)>(new CommandDefinition($"""
+                SELECT id, circuit_state FROM destinations
+                WHERE status = 'active' AND (circuit_state = 'closed' OR circuit_reopens_at <= {db.Now}) ORDER BY id
+                """, new { clockNow, clockSkew }, cancellationToken: ct))).ToList();
+        }
+        var candidates = new List<(string Id, int Cap, bool Probe)>(open.Count);
+        for (var i = 0; i < open.Count; i++)
+        {
+            var (id, state) = open[(i + rotate % Math.Max(open.Count, 1) + open.Count) % open.Count];
+            var room = headroom(id);
+            if (room <= 0) continue;
+            var probe = state != CircuitStates.Closed;
+            candidates.Add((id, probe ? 1 : room, probe));
+        }
+        if (candidates.Count == 0) return [];
+
+        await using var scope = db.Kind == StoreKind.Postgres ? await db.BeginWriteAsync(ct, Durability.Deferred) : null;
+        var now = scope is null ? clockNow : await scope.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"SELECT {db.Now}", new { clockNow, clockSkew }, scope.Transaction, cancellationToken: ct));
+        var picked = new List<(string Id, string DestinationId)>(take);
+        if (scope is not null)
+        {
+            picked.AddRange(await scope.Connection.QueryAsync<(string Id, string DestinationId)>(new CommandDefinition("""
+                SELECT l.id, x.dest FROM unnest(@dests, @caps) AS x(dest, cap)
+                CROSS JOIN LATERAL (
+                    SELECT id FROM deliveries
+                    WHERE destination_id = x.dest AND status = 'pending' AND next_attempt_at <= @now
+                      AND (lease_expires_at IS NULL OR lease_expires_at < @now)
+                    ORDER BY next_attempt_at LIMIT x.cap FOR UPDATE SKIP LOCKED) l
+                LIMIT @take
+                """, new { dests = candidates.Select(c => c.Id).ToArray(), caps = candidates.Select(c => c.Cap).ToArray(), now, take },
+                scope.Transaction, cancellationToken: ct)));
+        }
+        else
+        {
+            await using var read = (Microsoft.Data.Sqlite.SqliteConnection)await db.OpenAsync(ct);
+            await using var seek = read.CreateCommand();
+            seek.CommandText = """
+                SELECT id FROM deliveries INDEXED BY ix_deliveries_destination_due
+                WHERE destination_id = $destination AND status = 'pending' AND next_attempt_at <= $now
+                  AND (lease_expires_at IS NULL OR lease_expires_at < $now)
+                ORDER BY next_attempt_at LIMIT $cap
+                """;
+            var destination = seek.Parameters.Add("$destination", Microsoft.Data.Sqlite.SqliteType.Text);
+            seek.Parameters.AddWithValue("$now", now);
+            var cap = seek.Parameters.Add("$cap", Microsoft.Data.Sqlite.SqliteType.Integer);
+            foreach (var c in candidates)
+            {
+                destination.Value = c.Id;
+                cap.Value = Math.Min(c.Cap, take - picked.Count);
+                await using var reader = await seek.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct)) picked.Add((reader.GetString(0), c.Id));
+                if (picked.Count >= take) break;
+            }
         }
         if (picked.Count == 0) return [];
 
-        var rows = await connection.QueryAsync<ClaimedDelivery>(new CommandDefinition($"""
+        await using var write = scope ?? await db.BeginWriteAsync(ct, Durability.Deferred);
+        // A probe is taken by one node only: the one that moves the circuit to half_open (its reopens_at becomes the probe's deadline).
+        foreach (var probe in candidates.Where(c => c.Probe).Select(c => c.Id).Intersect(picked.Select(p => p.DestinationId)).ToList())
+        {
+            var won = await write.Connection.ExecuteAsync(new CommandDefinition("""
+                UPDATE destinations SET circuit_state = 'half_open', circuit_reopens_at = @deadline
+                WHERE id = @probe AND circuit_state <> 'closed' AND circuit_reopens_at <= @now
+                """, new { probe, now, deadline = now + (long)lease.TotalMilliseconds }, write.Transaction, cancellationToken: ct));
+            if (won == 0) picked.RemoveAll(p => p.DestinationId == probe);
+        }
+        if (picked.Count == 0)
+        {
+            await write.CommitAsync(ct);
+            return [];
+        }
+        var rows = await write.Connection.QueryAsync<ClaimedDelivery>(new CommandDefinition($"""
             UPDATE deliveries SET lease_owner = @node, lease_expires_at = @expires
-            WHERE {db.In("id", "picked")}
-            RETURNING id AS Id, project_id AS ProjectId, event_id AS EventId, destination_id AS DestinationId, attempts AS Attempts
-            """, new { node, expires = now + (long)lease.TotalMilliseconds, picked = db.List(picked) }, tx, cancellationToken: ct));
+            WHERE {db.In("id", "picked")} AND status = 'pending' AND next_attempt_at <= @now AND (lease_expires_at IS NULL OR lease_expires_at < @now)
+            RETURNING id AS Id, project_id AS ProjectId, event_id AS EventId, destination_id AS DestinationId, attempts AS Attempts, created_at AS CreatedAt
+            """, new { node, now, expires = now + (long)lease.TotalMilliseconds, picked = db.List(picked.Select(p => p.Id)) }, write.Transaction, cancellationToken: ct));
         var claimed = rows.ToList();
-        await scope.CommitAsync(ct);
+        await write.CommitAsync(ct);
         return claimed;
     }
 
-    /// <summary>Extends this node's leases on the deliveries it still has in hand (and only those).</summary>
+    /// <summary>Extends this node's leases on the deliveries it still has in hand (and only those), on the store's clock.</summary>
     public async Task RenewLeasesAsync(string node, IReadOnlyCollection<string> inHand, TimeSpan lease, CancellationToken ct)
     {
+        var (clockNow, clockSkew) = clock.Args();
         await using var scope = await db.BeginWriteAsync(ct, Durability.Deferred);
         await scope.Connection.ExecuteAsync(new CommandDefinition(
-            $"UPDATE deliveries SET lease_expires_at = @expires WHERE lease_owner = @node AND status = 'pending' AND {db.In("id", "ids")}",
-            new { node, ids = db.List(inHand), expires = time.NowMs() + (long)lease.TotalMilliseconds }, scope.Transaction, cancellationToken: ct));
+            $"UPDATE deliveries SET lease_expires_at = {db.Now} + @leaseMs WHERE lease_owner = @node AND status = 'pending' AND {db.In("id", "ids")}",
+            new { node, ids = db.List(inHand), clockNow, clockSkew, leaseMs = (long)lease.TotalMilliseconds }, scope.Transaction, cancellationToken: ct));
         await scope.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// A destination was turned off: its pending deliveries that no node holds end as failed (destination_disabled); one a node
+    /// holds ends the same way when that node finds the destination off.
+    /// </summary>
+    public async Task<int> FailPendingAsync(string destinationId, CancellationToken ct, System.Data.Common.DbConnection? connection = null,
+        System.Data.Common.DbTransaction? tx = null)
+    {
+        var (clockNow, clockSkew) = clock.Args();
+        var sql = $"""
+            UPDATE deliveries SET status = 'failed', last_outcome = 'destination_disabled', last_status_code = NULL,
+                completed_at = @now, updated_at = @now
+            WHERE destination_id = @destinationId AND status = 'pending' AND (lease_expires_at IS NULL OR lease_expires_at < {db.Now})
+            """;
+        var args = new { destinationId, now = time.NowMs(), clockNow, clockSkew };
+        if (connection is not null) return await connection.ExecuteAsync(new CommandDefinition(sql, args, tx, cancellationToken: ct));
+        await using var own = await db.OpenAsync(ct);
+        return await own.ExecuteAsync(new CommandDefinition(sql, args, cancellationToken: ct));
+    }
+
+    /// <summary>Hands back leases this node holds on deliveries it will not send (shutdown): they are claimable at once.</summary>
+    public async Task<int> ReleaseLeasesAsync(string node, IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0) return 0;
+        await using var scope = await db.BeginWriteAsync(ct, Durability.Deferred);
+        var released = await scope.Connection.ExecuteAsync(new CommandDefinition(
+            $"UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = @node AND status = 'pending' AND {db.In("id", "ids")}",
+            new { node, ids = db.List(ids) }, scope.Transaction, cancellationToken: ct));
+        await scope.CommitAsync(ct);
+        return released;
     }
 
     public async Task<(Dictionary<string, EventRecord> Events, Dictionary<string, DestinationRecord> Destinations)> LoadAsync(
@@ -85,31 +173,90 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
     }
 
     /// <summary>
-    /// Writes a batch of outcomes in one transaction: attempts, delivery states (only where this node still holds the lease),
-    /// and each destination's last status and failure streak. Returns destinations that must be disabled now.
+    /// Writes a batch of outcomes in one transaction: attempts, delivery states (only where this node still holds the lease, and
+    /// only for deliveries that still exist: an erased one is dropped quietly), each destination's last status and failure
+    /// streak, and its circuit. Returns destinations to disable, circuits that opened or closed, and every touched circuit.
     /// </summary>
-    public async Task<IReadOnlyList<DestinationRecord>> WriteOutcomesAsync(string node, IReadOnlyList<DeliveryOutcome> outcomes,
-        TimeSpan disableAfter, CancellationToken ct)
+    public async Task<OutcomeWrite> WriteOutcomesAsync(string node, IReadOnlyList<DeliveryOutcome> outcomes, OutcomePolicy policy,
+        CancellationToken ct)
     {
         var now = time.NowMs();
+        var (clockNow, clockSkew) = clock.Args();
         await using var scope = await db.BeginWriteAsync(ct, Durability.Deferred);
         var (connection, tx) = (scope.Connection, scope.Transaction);
 
         // Lock order: destinations, then deliveries (as a cascading DELETE of a destination does), each by id, so writers
         // on several nodes and deletes cannot deadlock.
-        var attempted = outcomes.Where(o => o.Attempted).GroupBy(o => o.Delivery.DestinationId)
-            .Select(g => g.MaxBy(o => o.StartedAt)!).OrderBy(o => o.Delivery.DestinationId, StringComparer.Ordinal).ToList();
+        var byDestination = outcomes.Where(o => o.Attempted).GroupBy(o => o.Delivery.DestinationId)
+            .OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var attempted = byDestination.Select(g => g.MaxBy(o => o.StartedAt)!).ToList();
         await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE destinations SET last_delivery_status = @Outcome, last_delivery_at = @At,
                 failing_since = CASE WHEN @Ok = 1 THEN NULL ELSE COALESCE(failing_since, @At) END
             WHERE id = @Id AND (last_delivery_at IS NULL OR last_delivery_at <= @At)
             """, attempted.Select(o => new
             {
-                Id = o.Delivery.DestinationId, o.Outcome, At = o.StartedAt, Ok = o.Outcome.StartsWith("delivered_") ? 1 : 0,
+                Id = o.Delivery.DestinationId, o.Outcome, At = o.StartedAt, Ok = o.Succeeded ? 1 : 0,
             }), tx, cancellationToken: ct));
 
-        // A delivery deleted meanwhile (its destination was removed) simply gets no attempt row.
-        var attempts = outcomes.Where(o => o.Attempted).Select(o => new
+        // The breaker counts attempts that failed at the destination in a row; a success resets the count.
+        var streaks = byDestination.Select(g =>
+        {
+            var ordered = g.OrderBy(o => o.StartedAt).ToList();
+            var lastSuccess = ordered.FindLastIndex(o => o.Succeeded);
+            return new
+            {
+                Id = g.Key, Succeeded = lastSuccess >= 0 ? 1 : 0,
+                Trailing = ordered.Skip(lastSuccess + 1).Count(o => o.FailedAtDestination),
+            };
+        }).ToList();
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE destinations SET circuit_failures = CASE WHEN @Succeeded = 1 THEN @Trailing ELSE circuit_failures + @Trailing END
+            WHERE id = @Id
+            """, streaks, tx, cancellationToken: ct));
+        var changes = new List<CircuitChange>();
+        var touched = streaks.Select(s => s.Id).ToList();
+        if (touched.Count > 0)
+        {
+            // Closed with too many failures in a row, or a half-open probe that failed: open, for a cool-down that doubles
+            // with each opening (capped). Any success closes it.
+            var cooldown = (long)policy.Cooldown.TotalMilliseconds;
+            var maxCooldown = (long)policy.MaxCooldown.TotalMilliseconds;
+            var opened = await connection.QueryAsync<DestinationRecord>(new CommandDefinition($"""
+                UPDATE destinations SET circuit_state = 'open', circuit_opens = circuit_opens + 1,
+                    circuit_reopens_at = {db.Now} + CASE WHEN circuit_opens >= 20 OR @cooldown * (1 << circuit_opens) > @maxCooldown
+                        THEN @maxCooldown ELSE @cooldown * (1 << circuit_opens) END
+                WHERE {db.In("id", "touched")} AND status = 'active'
+                  AND ((circuit_state = 'closed' AND circuit_failures >= @threshold) OR (circuit_state <> 'closed' AND circuit_failures > 0))
+                RETURNING {DestinationStore.Columns}
+                """, new { touched = db.List(touched), threshold = policy.FailureThreshold, cooldown, maxCooldown, clockNow, clockSkew },
+                tx, cancellationToken: ct));
+            var closed = await connection.QueryAsync<DestinationRecord>(new CommandDefinition($"""
+                UPDATE destinations SET circuit_state = 'closed', circuit_opens = 0, circuit_reopens_at = NULL
+                WHERE {db.In("id", "touched")} AND circuit_state <> 'closed' AND circuit_failures = 0
+                RETURNING {DestinationStore.Columns}
+                """, new { touched = db.List(streaks.Where(s => s.Succeeded == 1).Select(s => s.Id)) }, tx, cancellationToken: ct));
+            changes.AddRange(opened.Select(d => new CircuitChange(d, true, d.CircuitReopensAt)));
+            changes.AddRange(closed.Select(d => new CircuitChange(d, false, null)));
+            // What was due before the end of the cool-down waits for it (unleased rows; what a node holds, it defers itself).
+            // Nothing is attempted, so no delivery spends its retry schedule.
+            foreach (var o in opened)
+                await connection.ExecuteAsync(new CommandDefinition("""
+                    UPDATE deliveries SET next_attempt_at = @reopens
+                    WHERE destination_id = @id AND status = 'pending' AND next_attempt_at < @reopens
+                      AND (lease_owner IS NULL OR lease_expires_at < @reopens)
+                    """, new { id = o.Id, reopens = o.CircuitReopensAt }, tx, cancellationToken: ct));
+        }
+
+        // Only deliveries that still exist get an attempt or a new state; PostgreSQL locks them, so an erasure cannot delete one
+        // between the check and the write (which would fail the whole batch on the attempts' foreign key).
+        var ids = outcomes.Select(o => o.Delivery.Id).Distinct().Order(StringComparer.Ordinal).ToList();
+        var existing = (await connection.QueryAsync<string>(new CommandDefinition(
+            $"SELECT id FROM deliveries WHERE {db.In("id", "ids")} ORDER BY id{(db.Kind == StoreKind.Postgres ? " FOR UPDATE" : "")}",
+            new { ids = db.List(ids) }, tx, cancellationToken: ct))).ToHashSet(StringComparer.Ordinal);
+        var live = outcomes.Where(o => existing.Contains(o.Delivery.Id)).ToList();
+
+        var attempts = live.Where(o => o.Attempted).Select(o => new
         {
             delivery_id = o.Delivery.Id, number = o.Delivery.Attempts + 1, project_id = o.Delivery.ProjectId,
             destination_id = o.Delivery.DestinationId, started_at = o.StartedAt, duration_ms = o.DurationMs, status_code = o.StatusCode,
@@ -123,22 +270,25 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
                 ON CONFLICT (delivery_id, number) DO NOTHING
                 """, new { rows = Db.ToJsonRows(attempts) }, tx, cancellationToken: ct));
 
-        var states = outcomes.OrderBy(o => o.Delivery.Id, StringComparer.Ordinal).Select(o => new
+        var states = live.OrderBy(o => o.Delivery.Id, StringComparer.Ordinal).Select(o => new
         {
             id = o.Delivery.Id, status = o.NewStatus, attempts = o.Delivery.Attempts + (o.Attempted ? 1 : 0),
-            next_attempt_at = o.NextAttemptAt, outcome = o.Outcome, status_code = o.StatusCode,
+            retry_delay_ms = o.RetryDelayMs, defer_until = o.DeferUntil, outcome = o.DeferUntil is null ? o.Outcome : null, status_code = o.StatusCode,
             completed_at = o.NewStatus == DeliveryStatuses.Pending ? (long?)null : now,
-        });
-        await connection.ExecuteAsync(new CommandDefinition($"""
-            UPDATE deliveries SET status = v.status, attempts = v.attempts, next_attempt_at = COALESCE(v.next_attempt_at, deliveries.next_attempt_at),
-                lease_owner = NULL, lease_expires_at = NULL, last_outcome = v.outcome, last_status_code = v.status_code,
-                updated_at = @now, completed_at = v.completed_at
-            FROM {StateRows}
-            WHERE deliveries.id = v.id AND deliveries.lease_owner = @node
-            """, new { rows = Db.ToJsonRows(states), now, node }, tx, cancellationToken: ct));
+        }).ToList();
+        if (states.Count > 0)
+            await connection.ExecuteAsync(new CommandDefinition($"""
+                UPDATE deliveries SET status = v.status, attempts = v.attempts,
+                    next_attempt_at = COALESCE(v.defer_until, {db.Now} + v.retry_delay_ms, deliveries.next_attempt_at),
+                    lease_owner = NULL, lease_expires_at = NULL, last_outcome = COALESCE(v.outcome, deliveries.last_outcome),
+                    last_status_code = CASE WHEN v.outcome IS NULL THEN deliveries.last_status_code ELSE v.status_code END,
+                    updated_at = @now, completed_at = v.completed_at
+                FROM {StateRows}
+                WHERE deliveries.id = v.id AND deliveries.lease_owner = @node
+                """, new { rows = Db.ToJsonRows(states), now, node, clockNow, clockSkew }, tx, cancellationToken: ct));
 
-        var gone = outcomes.Where(o => o.DisableDestination).Select(o => o.Delivery.DestinationId).Distinct().ToList();
-        var failing = attempted.Where(o => !o.Outcome.StartsWith("delivered_")).Select(o => o.Delivery.DestinationId).ToList();
+        var gone = live.Where(o => o.DisableDestination).Select(o => o.Delivery.DestinationId).Distinct().ToList();
+        var failing = attempted.Where(o => !o.Succeeded).Select(o => o.Delivery.DestinationId).ToList();
         var disabled = new List<DestinationRecord>();
         if (gone.Count > 0 || failing.Count > 0)
         {
@@ -149,10 +299,15 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
                 UPDATE destinations SET status = 'auto_disabled', updated_at = @now
                 WHERE status = 'active' AND ({string.Join(" OR ", conditions)})
                 RETURNING {DestinationStore.Columns}
-                """, new { now, gone = db.List(gone), failing = db.List(failing), cutoff = now - (long)disableAfter.TotalMilliseconds }, tx, cancellationToken: ct)));
+                """, new { now, gone = db.List(gone), failing = db.List(failing), cutoff = now - (long)policy.DisableAfter.TotalMilliseconds }, tx, cancellationToken: ct)));
+            foreach (var d in disabled) await FailPendingAsync(d.Id, ct, connection, tx);
         }
+
+        var circuits = touched.Count == 0 ? [] : (await connection.QueryAsync<CircuitView>(new CommandDefinition($"""
+            SELECT id AS DestinationId, circuit_state AS State, circuit_reopens_at AS ReopensAt FROM destinations WHERE {db.In("id", "touched")}
+            """, new { touched = db.List(touched) }, tx, cancellationToken: ct))).ToList();
         await scope.CommitAsync(ct);
-        return disabled;
+        return new OutcomeWrite(disabled, changes, circuits, outcomes.Count - live.Count);
     }
 
     public async Task<DeliveryRecord?> GetAsync(string projectId, string id, CancellationToken ct)
@@ -254,20 +409,30 @@ public sealed class DeliveryStore(Db db, TimeProvider time)
     /// <summary>Queues one delivery for an immediate new try (it keeps its attempt history). False when it does not exist.</summary>
     public async Task<bool> RetryAsync(string projectId, string id, CancellationToken ct)
     {
+        var (clockNow, clockSkew) = clock.Args();
         await using var connection = await db.OpenAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE deliveries SET status = 'pending', next_attempt_at = @now, completed_at = NULL, updated_at = @now
+        return await connection.ExecuteAsync(new CommandDefinition($"""
+            UPDATE deliveries SET status = 'pending', next_attempt_at = {db.Now}, completed_at = NULL, updated_at = @now
             WHERE id = @id AND project_id = @projectId AND status <> 'delivered'
-            """, new { projectId, id, now = time.NowMs() }, cancellationToken: ct)) > 0;
+            """, new { projectId, id, now = time.NowMs(), clockNow, clockSkew }, cancellationToken: ct)) > 0;
     }
 
     /// <summary>Re-queues every failed delivery of a destination created since <paramref name="since"/>; returns how many.</summary>
     public async Task<int> RecoverAsync(string destinationId, long since, CancellationToken ct)
     {
+        var (clockNow, clockSkew) = clock.Args();
         await using var connection = await db.OpenAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE deliveries SET status = 'pending', next_attempt_at = @now, completed_at = NULL, updated_at = @now
+        return await connection.ExecuteAsync(new CommandDefinition($"""
+            UPDATE deliveries SET status = 'pending', next_attempt_at = {db.Now}, completed_at = NULL, updated_at = @now
             WHERE destination_id = @destinationId AND status = 'failed' AND created_at >= @since
-            """, new { destinationId, since, now = time.NowMs() }, cancellationToken: ct));
+            """, new { destinationId, since, now = time.NowMs(), clockNow, clockSkew }, cancellationToken: ct));
     }
 }
+
+/// <summary>The limits an outcome write applies: auto-disable after failing this long, and the circuit breaker's settings.</summary>
+public sealed record OutcomePolicy(TimeSpan DisableAfter, int FailureThreshold, TimeSpan Cooldown, TimeSpan MaxCooldown);
+
+/// <summary>What writing a batch of outcomes changed: destinations disabled, circuits opened or closed, the circuits it touched,
+/// and how many outcomes were dropped because their delivery no longer exists.</summary>
+public sealed record OutcomeWrite(IReadOnlyList<DestinationRecord> Disabled, IReadOnlyList<CircuitChange> Changes,
+    IReadOnlyList<CircuitView> Circuits, int Dropped);

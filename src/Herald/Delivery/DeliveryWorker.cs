@@ -4,16 +4,24 @@ using System.Threading.Channels;
 using Herald.Connectors;
 using Herald.Destinations;
 using Herald.Events;
-using Herald.Net;
 using Herald.Options;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Delivery;
 
 /// <summary>
-/// The dispatcher: leases due deliveries in batches, sends them concurrently (a global limit and a per-destination limit,
-/// so one slow destination cannot starve the rest), and writes outcomes back in batches. Leases are renewed while work is
-/// in hand; a crashed node's leases expire and another node takes the work over.
+/// The dispatcher: leases due deliveries in batches, sends them through per-destination lanes, and writes outcomes back in
+/// batches. Leases are renewed while work is in hand; a crashed node's leases expire and another node takes the work over.
+/// <para>
+/// Isolation: a lane's concurrency adapts to its destination (see <see cref="DispatchLanes"/>); a lane whose last attempts
+/// failed sends from a small pool of its own, so destinations that hang or fail can never hold the connections healthy
+/// destinations need; and after CircuitBreakerFailures failures in a row the destination's circuit opens (kept in the
+/// store, so every node sees it): its deliveries wait for the cool-down's end without spending tries, then one probe decides.
+/// </para>
+/// <para>
+/// Shutdown: claiming stops, sends in flight get ShutdownGrace to finish and their outcomes are written, and every lease
+/// this node still holds is handed back in the store, so another node (or the next start) takes that work at once.
+/// </para>
 /// </summary>
 public sealed class DeliveryWorker(
     DeliveryStore store, DispatchLanes lanes, DestinationTester sender, RetrySchedule schedule, DeliverySignal signal, EventPublisher publisher,
@@ -22,7 +30,17 @@ public sealed class DeliveryWorker(
     private readonly DeliveryOptions _options = options.Value.Delivery;
     private readonly string _node = lanes.NodeId;
     private readonly Channel<DeliveryOutcome> _outcomes = Channel.CreateUnbounded<DeliveryOutcome>(new UnboundedChannelOptions { SingleReader = true });
-    private SemaphoreSlim _global = null!;
+    private readonly CancellationTokenSource _abandon = new();
+    private SemaphoreSlim _healthy = null!;
+    private SemaphoreSlim _degraded = null!;
+    private volatile bool _stopping;
+    private int _rotate;
+
+    private OutcomePolicy Policy => new(_options.DisableAfter, _options.CircuitBreakerFailures, _options.CircuitBreakerCooldown,
+        _options.CircuitBreakerMaxCooldown);
+
+    /// <summary>How many sends lanes that are failing may have in flight together, on this node.</summary>
+    public static int DegradedPoolSize(int maxConcurrency) => Math.Max(2, maxConcurrency / 8);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -31,11 +49,13 @@ public sealed class DeliveryWorker(
             logger.LogInformation("Delivery worker is off (Herald:Delivery:Worker=false): this node only accepts events.");
             return;
         }
-        _global = new SemaphoreSlim(_options.MaxConcurrency);
+        _healthy = new SemaphoreSlim(_options.MaxConcurrency);
+        _degraded = new SemaphoreSlim(DegradedPoolSize(_options.MaxConcurrency));
         logger.LogInformation("Delivery worker {Node} started.", _node);
 
         var writer = Task.Run(WriteOutcomesAsync, CancellationToken.None);
-        var renewer = Task.Run(() => RenewLeasesAsync(stoppingToken), CancellationToken.None);
+        using var renewing = new CancellationTokenSource();
+        var renewer = Task.Run(() => RenewLeasesAsync(renewing.Token), CancellationToken.None);
         var sends = new ConcurrentDictionary<Task, byte>();
         var handed = Task.Run(() => StartHandedAsync(sends, stoppingToken), CancellationToken.None);
         lanes.Accept(true);
@@ -61,29 +81,59 @@ public sealed class DeliveryWorker(
         {
         }
 
+        // Shutdown: no new work; queued work stays unsent; sends in flight get their grace, then are abandoned.
+        _stopping = true;
         lanes.Accept(false);
         await handed;
-        await Task.WhenAll(sends.Keys);
+        var inFlight = sends.Count;
+        var all = Task.WhenAll(sends.Keys);
+        if (await Task.WhenAny(all, Task.Delay(_options.ShutdownGrace, CancellationToken.None)) != all)
+        {
+            logger.LogWarning("Sends still in flight after the shutdown grace ({Grace}) are abandoned; their deliveries will be sent again.",
+                _options.ShutdownGrace);
+            await _abandon.CancelAsync();
+            await all;
+        }
         _outcomes.Writer.TryComplete();
         await writer;
+        await renewing.CancelAsync();
         await renewer;
+
+        // Everything still in hand (queued, abandoned, or whose outcome could not be written) is handed back.
+        var left = lanes.InHandIds.Keys.ToList();
+        try
+        {
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            var released = await store.ReleaseLeasesAsync(_node, left, bound.Token);
+            logger.LogInformation("Delivery worker {Node} stopped: {InFlight} lane(s) finished, {Released} lease(s) handed back.",
+                _node, inFlight, released);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Handing back {Count} lease(s) failed ({Error}); they are taken over when they expire.", left.Count, e.GetType().Name);
+        }
     }
 
     /// <summary>Leases a batch and starts its sends; returns how many were claimed.</summary>
     private async Task<int> ClaimAndStartAsync(ConcurrentDictionary<Task, byte> sends, CancellationToken stoppingToken)
     {
         // Claim in batches: lanes free up as outcomes are written, and a claim per freed lane would cost a transaction each.
+        // With no room (every lane full, or the node's in-hand cap reached) no claim runs at all.
         var room = Math.Min(_options.BatchSize, lanes.Room);
         if (room <= 0 || (lanes.InHand > 0 && room < Math.Min(_options.BatchSize, lanes.MaxInHand) / 8)) return 0;
-        var claimed = await store.ClaimAsync(_node, room, lanes.Busy(), lanes.Headroom, _options.LeaseDuration, stoppingToken);
+        var claimed = await store.ClaimAsync(_node, room, lanes.Headroom, _options.LeaseDuration, Interlocked.Increment(ref _rotate), stoppingToken);
         if (claimed.Count == 0) return 0;
-        foreach (var delivery in claimed) lanes.Take(delivery);
+        foreach (var delivery in claimed)
+        {
+            lanes.Take(delivery);
+            lanes.For(delivery.DestinationId).CircuitOpenUntil = null; // the claim saw the circuit closed, or took its probe
+        }
 
         var (events, destinations) = await store.LoadAsync(
             claimed.Select(c => c.EventId).Distinct().ToList(), claimed.Select(c => c.DestinationId).Distinct().ToList(), stoppingToken);
         var messages = events.Values.ToDictionary(e => e.Id, MessageFactory.From);
         foreach (var delivery in claimed)
-            Start(sends, delivery, messages.GetValueOrDefault(delivery.EventId), destinations.GetValueOrDefault(delivery.DestinationId), stoppingToken);
+            Start(sends, delivery, messages.GetValueOrDefault(delivery.EventId), destinations.GetValueOrDefault(delivery.DestinationId));
         return claimed.Count;
     }
 
@@ -99,7 +149,7 @@ public sealed class DeliveryWorker(
                 while (lanes.Handed.TryRead(out var d))
                 {
                     if (!messages.TryGetValue(d.Event.Id, out var message)) messages[d.Event.Id] = message = MessageFactory.From(d.Event);
-                    Start(sends, d.Delivery, message, d.Destination, stoppingToken);
+                    Start(sends, d.Delivery, message, d.Destination);
                 }
                 messages.Clear();
             }
@@ -107,54 +157,71 @@ public sealed class DeliveryWorker(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        // Handed over too late to start: release them; their leases expire and they are claimed again.
-        while (lanes.Handed.TryRead(out var left)) lanes.Release(left.Delivery);
+        // Handed over too late to start: they stay in hand, and their leases are handed back with the rest.
     }
 
     /// <summary>Queues a delivery on its destination's lane and starts a runner for the lane if it has fewer than its limit.</summary>
-    private void Start(ConcurrentDictionary<Task, byte> sends, ClaimedDelivery delivery, Message? e, DestinationRecord? destination,
-        CancellationToken stoppingToken)
+    private void Start(ConcurrentDictionary<Task, byte> sends, ClaimedDelivery delivery, Message? e, DestinationRecord? destination)
     {
         var lane = lanes.For(delivery.DestinationId);
         lane.Pending.Enqueue(new DispatchLanes.Work(delivery, e, destination));
         if (!lane.TryAddRunner()) return;
-        var runner = RunLaneAsync(lane, stoppingToken);
+        var runner = RunLaneAsync(lane);
         sends.TryAdd(runner, 0);
         _ = runner.ContinueWith(t => sends.TryRemove(t, out _), TaskScheduler.Default);
     }
 
     /// <summary>
-    /// Sends a lane's queued deliveries one after another; a lane has at most PerDestinationConcurrency runners. A runner
-    /// goes on to the next delivery as soon as one is sent, without a hand-off through a semaphore.
+    /// Sends a lane's queued deliveries one after another; a lane has at most its adaptive limit of runners, and a runner above
+    /// a limit that shrank stops after its send. Nothing new starts once shutdown has begun.
     /// </summary>
-    private async Task RunLaneAsync(DispatchLanes.Lane lane, CancellationToken ct)
+    private async Task RunLaneAsync(DispatchLanes.Lane lane)
     {
         await Task.Yield(); // off the claimer's stack
         do
         {
-            while (lane.Pending.TryDequeue(out var work)) await SendOneAsync(work.Delivery, work.Message, work.Destination, ct);
+            while (!_stopping && !lane.OverLimit && lane.Pending.TryDequeue(out var work)) await SendOneAsync(lane, work);
         }
-        while (lane.TryKeepRunner());
+        while (!_stopping && lane.TryKeepRunner());
     }
 
-    private async Task SendOneAsync(ClaimedDelivery delivery, Message? e, DestinationRecord? destination, CancellationToken ct)
+    private async Task SendOneAsync(DispatchLanes.Lane lane, DispatchLanes.Work work)
     {
+        var delivery = work.Delivery;
+        if (lanes.IsErased(delivery.ProjectId, delivery.CreatedAt))
+        {
+            lanes.Release(delivery); // erased with its project: nothing to send or record
+            return;
+        }
+        if (lane.CircuitOpenUntil is { } reopens)
+        {
+            // The destination's circuit opened while this waited: it waits for the cool-down's end, and is not counted as a try.
+            await _outcomes.Writer.WriteAsync(new DeliveryOutcome(delivery, "circuit_open", null, time.GetUtcNow().ToUnixTimeMilliseconds(), 0, null,
+                Attempted: false, DeliveryStatuses.Pending, null, false, DeferUntil: reopens), CancellationToken.None);
+            return;
+        }
+
+        var pool = lane.Degraded ? _degraded : _healthy;
         try
         {
-            await _global.WaitAsync(ct);
-            try
-            {
-                await _outcomes.Writer.WriteAsync(await AttemptAsync(delivery, e, destination, ct), CancellationToken.None);
-            }
-            finally
-            {
-                _global.Release();
-            }
+            await pool.WaitAsync(_abandon.Token);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
-            // Shutting down: the lease expires and this or another node sends it later.
-            lanes.Release(delivery);
+            return; // abandoned at shutdown before it started: its lease is handed back
+        }
+        var send = lane.Track(delivery.ProjectId, _abandon.Token);
+        try
+        {
+            var outcome = await AttemptAsync(delivery, work.Message, work.Destination, send.Token);
+            if (outcome.Succeeded) lane.Succeeded();
+            else if (outcome.FailedAtDestination) lane.Failed();
+            await _outcomes.Writer.WriteAsync(outcome, CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (send.IsCancellationRequested)
+        {
+            // Abandoned at shutdown (its lease is handed back), or its project was erased (nothing to record).
+            if (!_abandon.IsCancellationRequested) lanes.Release(delivery);
         }
         catch (Exception ex)
         {
@@ -163,7 +230,12 @@ public sealed class DeliveryWorker(
             var delay = schedule.NextDelay(delivery.Attempts + 1, null);
             await _outcomes.Writer.WriteAsync(new DeliveryOutcome(delivery, "internal_error", null, time.GetUtcNow().ToUnixTimeMilliseconds(), 0, null,
                 true, delay is null ? DeliveryStatuses.Failed : DeliveryStatuses.Pending,
-                delay is null ? null : time.GetUtcNow().Add(delay.Value).ToUnixTimeMilliseconds(), false), CancellationToken.None);
+                delay is null ? null : (long)delay.Value.TotalMilliseconds, false), CancellationToken.None);
+        }
+        finally
+        {
+            lane.Untrack(send);
+            pool.Release();
         }
     }
 
@@ -188,7 +260,7 @@ public sealed class DeliveryWorker(
         return new DeliveryOutcome(delivery, result.Outcome, result.StatusCode, started, (int)result.Duration.TotalMilliseconds,
             result.ResponseBody, true,
             delay is null ? DeliveryStatuses.Failed : DeliveryStatuses.Pending,
-            delay is null ? null : time.GetUtcNow().Add(delay.Value).ToUnixTimeMilliseconds(),
+            delay is null ? null : (long)delay.Value.TotalMilliseconds,
             DisableDestination: gone);
     }
 
@@ -198,13 +270,14 @@ public sealed class DeliveryWorker(
         while (await _outcomes.Reader.WaitToReadAsync(CancellationToken.None))
         {
             while (batch.Count < 1000 && _outcomes.Reader.TryRead(out var outcome)) batch.Add(outcome);
-            if (!await TryWriteAsync(batch))
+            var written = await TryWriteAsync(batch);
+            if (written is null)
             {
                 // Write one by one; an outcome that still cannot be written is dropped: its lease expires and the delivery
                 // is sent again (at least once), so nothing is lost and one bad row cannot block the rest.
                 var failed = 0;
                 foreach (var outcome in batch)
-                    if (!await TryWriteAsync([outcome])) failed++;
+                    if (await TryWriteAsync([outcome]) is null) failed++;
                 if (failed > 0)
                 {
                     logger.LogWarning("{Count} delivery outcome(s) could not be written; those deliveries will be sent again after their lease.", failed);
@@ -219,19 +292,22 @@ public sealed class DeliveryWorker(
         }
     }
 
-    private async Task<bool> TryWriteAsync(IReadOnlyList<DeliveryOutcome> batch)
+    private async Task<OutcomeWrite?> TryWriteAsync(IReadOnlyList<DeliveryOutcome> batch)
     {
+        OutcomeWrite written;
         try
         {
-            var disabled = await store.WriteOutcomesAsync(_node, batch, _options.DisableAfter, CancellationToken.None);
-            foreach (var destination in disabled) await AnnounceDisabledAsync(destination);
-            return true;
+            written = await store.WriteOutcomesAsync(_node, batch, Policy, CancellationToken.None);
         }
         catch (Exception e)
         {
             logger.LogDebug("Writing {Count} delivery outcome(s) failed ({Error}).", batch.Count, e.GetType().Name);
-            return false;
+            return null;
         }
+        lanes.Observe(written.Circuits);
+        foreach (var destination in written.Disabled) await AnnounceDisabledAsync(destination);
+        foreach (var change in written.Changes) await AnnounceCircuitAsync(change);
+        return written;
     }
 
     /// <summary>Emits herald.destination.disabled to the project's other destinations.</summary>
@@ -239,34 +315,64 @@ public sealed class DeliveryWorker(
     {
         var reason = d.LastDeliveryStatus == "http_410" ? "it answered 410 Gone" : $"it kept failing for {_options.DisableAfter.TotalDays:0.#} days";
         logger.LogWarning("Destination {DestinationId} was disabled because {Reason}.", d.Id, reason);
+        await AnnounceAsync(d, "herald.destination.disabled", $"Destination disabled: {d.Name}",
+            $"Herald disabled the {d.Kind} destination '{d.Name}' ({d.DestinationHost}) because {reason}.",
+            new JsonObject { ["reason"] = reason }, $"herald.destination.disabled:{d.Id}:{d.UpdatedAt}");
+    }
+
+    /// <summary>
+    /// Emits herald.destination.circuit_opened when a destination's circuit first opens (not at each re-opening after a failed
+    /// probe), and herald.destination.recovered when it closes again.
+    /// </summary>
+    private async Task AnnounceCircuitAsync(CircuitChange change)
+    {
+        var d = change.Destination;
+        if (change.Opened)
+        {
+            logger.LogWarning("Destination {DestinationId} failed {Count} times in a row: its circuit is open until {ReopensAt:O}.",
+                d.Id, _options.CircuitBreakerFailures, Common.Clock.FromMs(change.ReopensAt));
+            if (d.CircuitOpens != 1) return;
+            await AnnounceAsync(d, "herald.destination.circuit_opened", $"Destination paused: {d.Name}",
+                $"The {d.Kind} destination '{d.Name}' ({d.DestinationHost}) failed {_options.CircuitBreakerFailures} times in a row; " +
+                $"Herald holds its deliveries and tries it again at {Common.Clock.FromMs(change.ReopensAt):u}.",
+                new JsonObject { ["circuit_reopens_at"] = Common.Clock.FromMs(change.ReopensAt) }, $"herald.destination.circuit_opened:{d.Id}:{change.ReopensAt}");
+            return;
+        }
+        logger.LogInformation("Destination {DestinationId} answered again: its circuit is closed.", d.Id);
+        await AnnounceAsync(d, "herald.destination.recovered", $"Destination recovered: {d.Name}",
+            $"The {d.Kind} destination '{d.Name}' ({d.DestinationHost}) answered again; Herald sends its held deliveries now.",
+            new JsonObject(), $"herald.destination.recovered:{d.Id}:{time.GetUtcNow().ToUnixTimeMilliseconds()}");
+    }
+
+    private async Task AnnounceAsync(DestinationRecord d, string type, string title, string body, JsonObject extra, string idempotencyKey)
+    {
+        var data = new JsonObject
+        {
+            ["destination_id"] = d.Id, ["kind"] = d.Kind, ["name"] = d.Name, ["destination_host"] = d.DestinationHost,
+            ["last_delivery_status"] = d.LastDeliveryStatus,
+        };
+        foreach (var (key, value) in extra) data[key] = value?.DeepClone();
         try
         {
-            await publisher.PublishInternalAsync(d.ProjectId, "herald.destination.disabled",
-                $"Destination disabled: {d.Name}", $"Herald disabled the {d.Kind} destination '{d.Name}' ({d.DestinationHost}) because {reason}.",
-                new JsonObject
-                {
-                    ["destination_id"] = d.Id, ["kind"] = d.Kind, ["name"] = d.Name, ["destination_host"] = d.DestinationHost,
-                    ["last_delivery_status"] = d.LastDeliveryStatus, ["reason"] = reason,
-                },
-                $"herald.destination.disabled:{d.Id}:{d.UpdatedAt}", CancellationToken.None);
+            await publisher.PublishInternalAsync(d.ProjectId, type, title, body, data, idempotencyKey, CancellationToken.None, excludeDestinationId: d.Id);
         }
         catch (Exception e)
         {
-            logger.LogWarning("Could not publish herald.destination.disabled for {DestinationId} ({Error}).", d.Id, e.GetType().Name);
+            logger.LogWarning("Could not publish {Type} for {DestinationId} ({Error}).", type, d.Id, e.GetType().Name);
         }
     }
 
-    private async Task RenewLeasesAsync(CancellationToken stoppingToken)
+    private async Task RenewLeasesAsync(CancellationToken ct)
     {
         var every = _options.LeaseDuration / 3;
-        while (!stoppingToken.IsCancellationRequested)
+        while (!ct.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(every, stoppingToken); // cadence in wall-clock time; expiry in Herald's clock
-                if (!lanes.InHandIds.IsEmpty) await store.RenewLeasesAsync(_node, lanes.InHandIds.Keys.ToList(), _options.LeaseDuration, stoppingToken);
+                await Task.Delay(every, ct); // cadence in wall-clock time; expiry on the store's clock
+                if (!lanes.InHandIds.IsEmpty) await store.RenewLeasesAsync(_node, lanes.InHandIds.Keys.ToList(), _options.LeaseDuration, ct);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
             }
             catch (Exception e)
@@ -274,5 +380,11 @@ public sealed class DeliveryWorker(
                 logger.LogWarning("Renewing leases failed ({Error}).", e.GetType().Name);
             }
         }
+    }
+
+    public override void Dispose()
+    {
+        _abandon.Dispose();
+        base.Dispose();
     }
 }

@@ -12,12 +12,19 @@ namespace Herald.Delivery;
 /// (leased here, outcome not yet recorded), and fresh deliveries that the writer leased to this node in the same
 /// transaction that stored them. Those are handed over in memory, so the dispatcher need not claim them back from the
 /// store; their lease is the durable record, and if this node dies another claims them when it expires.
+/// <para>
+/// Isolation: each lane has an adaptive concurrency limit (it halves on each failed or timed-out attempt down to 1 in flight,
+/// and grows by one per success up to PerDestinationConcurrency), and what a lane may hold in hand follows that limit, so
+/// a destination that hangs or fails holds a few deliveries and a few connections, never the node's capacity. A lane whose
+/// circuit is open (learned from the store) holds nothing: its queued work is handed back, deferred to the cool-down's end.
+/// </para>
 /// </summary>
 public sealed class DispatchLanes
 {
     private readonly DeliveryOptions _options;
     private readonly ConcurrentDictionary<string, Lane> _lanes = new();
     private readonly Channel<HandedDelivery> _handed = Channel.CreateUnbounded<HandedDelivery>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<string, long> _erasedBefore = new();
     private int _inHand;
     private volatile bool _accepting;
 
@@ -39,21 +46,19 @@ public sealed class DispatchLanes
     public int InHand => Volatile.Read(ref _inHand);
 
     public int MaxInHand => _options.MaxConcurrency * 4;
-    private int MaxInHandPerDestination => _options.PerDestinationConcurrency * 4;
 
     /// <summary>Set by the running dispatcher; while false (worker off, or stopping) the writer leases nothing here.</summary>
     public void Accept(bool accepting) => _accepting = accepting;
+
+    public bool Accepting => _accepting;
 
     public Lane For(string destinationId) => _lanes.GetOrAdd(destinationId, _ => new Lane(_options.PerDestinationConcurrency));
 
     /// <summary>How many more deliveries of a destination this node may take in hand now.</summary>
     public int Headroom(string destinationId) =>
-        MaxInHandPerDestination - (_lanes.TryGetValue(destinationId, out var lane) ? Volatile.Read(ref lane.Queued) : 0);
+        _lanes.TryGetValue(destinationId, out var lane) ? lane.Headroom : _options.PerDestinationConcurrency * Lane.InHandPerSlot;
 
     public int Room => MaxInHand - InHand;
-
-    public IReadOnlyCollection<string> Busy() =>
-        _lanes.Where(l => Volatile.Read(ref l.Value.Queued) >= MaxInHandPerDestination).Select(l => l.Key).ToList();
 
     /// <summary>Counts a claimed delivery in hand.</summary>
     public void Take(ClaimedDelivery delivery)
@@ -73,9 +78,8 @@ public sealed class DispatchLanes
             Interlocked.Decrement(ref _inHand);
             return false;
         }
-        if (Interlocked.Increment(ref lane.Queued) > MaxInHandPerDestination)
+        if (!lane.TryReserve())
         {
-            Interlocked.Decrement(ref lane.Queued);
             Interlocked.Decrement(ref _inHand);
             return false;
         }
@@ -107,26 +111,118 @@ public sealed class DispatchLanes
         Interlocked.Decrement(ref _inHand);
     }
 
-    public sealed class Lane(int concurrency)
+    /// <summary>Applies circuit states read from the store to this node's lanes.</summary>
+    public void Observe(IEnumerable<CircuitView> circuits)
     {
+        foreach (var c in circuits)
+            if (_lanes.TryGetValue(c.DestinationId, out var lane))
+                lane.CircuitOpenUntil = c.State == CircuitStates.Open ? c.ReopensAt : null;
+    }
+
+    /// <summary>
+    /// A project's data was erased up to <paramref name="createdBefore"/> (event creation time): deliveries of its events from
+    /// before then are no longer sent by this node, and sends in flight for it are cancelled.
+    /// </summary>
+    public void Erase(string projectId, long createdBefore)
+    {
+        _erasedBefore.AddOrUpdate(projectId, createdBefore, (_, was) => Math.Max(was, createdBefore));
+        foreach (var lane in _lanes.Values) lane.CancelProject(projectId);
+    }
+
+    public bool IsErased(string projectId, long eventCreatedAt) =>
+        _erasedBefore.TryGetValue(projectId, out var before) && eventCreatedAt <= before;
+
+    public sealed class Lane(int maxConcurrency)
+    {
+        /// <summary>A lane may hold this many deliveries in hand per delivery it may have in flight.</summary>
+        public const int InHandPerSlot = 4;
+
         /// <summary>In hand for this destination: queued, being sent, or sent with the outcome not yet written.</summary>
         public int Queued;
         public readonly ConcurrentQueue<Work> Pending = new();
         private int _runners;
+        private int _limit = maxConcurrency;
+        private int _failures;
+        private readonly ConcurrentDictionary<CancellationTokenSource, string> _inFlight = new();
 
-        /// <summary>True when the caller may start one more runner (the lane has fewer than its concurrency).</summary>
+        /// <summary>How many deliveries may be in flight now: adaptive, between 1 and PerDestinationConcurrency.</summary>
+        public int Limit => Volatile.Read(ref _limit);
+
+        /// <summary>Attempts failed in a row on this node; a failing lane sends from the small shared pool, not the main one.</summary>
+        public bool Degraded => Volatile.Read(ref _failures) > 0;
+
+        /// <summary>Set while the destination's circuit is open (store clock, ms): nothing is sent or taken in hand.</summary>
+        public long? CircuitOpenUntil { get; set; }
+
+        /// <summary>The claim decides on circuits from the store (closed: this headroom; open and due: one probe).</summary>
+        public int Headroom => Limit * InHandPerSlot - Volatile.Read(ref Queued);
+
+        public bool TryReserve()
+        {
+            if (CircuitOpenUntil is not null) return false;
+            if (Interlocked.Increment(ref Queued) <= Limit * InHandPerSlot) return true;
+            Interlocked.Decrement(ref Queued);
+            return false;
+        }
+
+        /// <summary>A success: the limit grows by one (additive increase).</summary>
+        public void Succeeded()
+        {
+            Volatile.Write(ref _failures, 0);
+            int current;
+            do current = Volatile.Read(ref _limit);
+            while (current < maxConcurrency && Interlocked.CompareExchange(ref _limit, current + 1, current) != current);
+        }
+
+        /// <summary>A failure or time-out at the destination: the limit halves (multiplicative decrease), down to 1.</summary>
+        public void Failed()
+        {
+            Interlocked.Increment(ref _failures);
+            int current;
+            do current = Volatile.Read(ref _limit);
+            while (current > 1 && Interlocked.CompareExchange(ref _limit, Math.Max(1, current / 2), current) != current);
+        }
+
+        /// <summary>True when the caller may start one more runner (the lane has fewer than its limit).</summary>
         public bool TryAddRunner()
         {
-            if (Interlocked.Increment(ref _runners) <= concurrency) return true;
+            if (Interlocked.Increment(ref _runners) <= Limit) return true;
             Interlocked.Decrement(ref _runners);
             return false;
         }
 
-        /// <summary>A runner found the queue empty: it stops, unless work arrived meanwhile and it may take it.</summary>
+        /// <summary>
+        /// A runner finished a send: it goes on while there is work and the lane is within its limit; otherwise it stops,
+        /// unless work arrived meanwhile and it may take it.
+        /// </summary>
         public bool TryKeepRunner()
         {
             Interlocked.Decrement(ref _runners);
             return !Pending.IsEmpty && TryAddRunner();
+        }
+
+        /// <summary>A runner above a shrunk limit stops after its current send.</summary>
+        public bool OverLimit => Volatile.Read(ref _runners) > Limit;
+
+        /// <summary>Registers a send in flight, so an erasure of its project can cancel it.</summary>
+        public CancellationTokenSource Track(string projectId, CancellationToken ct)
+        {
+            var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            _inFlight[cts] = projectId;
+            return cts;
+        }
+
+        public void Untrack(CancellationTokenSource cts)
+        {
+            _inFlight.TryRemove(cts, out _);
+            cts.Dispose();
+        }
+
+        public void CancelProject(string projectId)
+        {
+            foreach (var (cts, project) in _inFlight)
+                if (project == projectId)
+                    try { cts.Cancel(); } catch (ObjectDisposedException) { }
         }
     }
 

@@ -14,12 +14,13 @@ public sealed record UpdateDestinationRequest(
 public sealed record DestinationResponse(
     string Id, string Object, string Kind, string Name, string Status, string DestinationHost, string SecretFingerprint,
     string Method, IReadOnlyList<string> Events, IReadOnlyList<string>? Categories, bool HasCustomHeaders, bool Signed,
-    string? LastDeliveryStatus, DateTime? LastDeliveryAt, DateTime CreatedAt, DateTime UpdatedAt)
+    string? LastDeliveryStatus, DateTime? LastDeliveryAt, DateTime CreatedAt, DateTime UpdatedAt, string Circuit, DateTime? CircuitReopensAt)
 {
     public static DestinationResponse From(DestinationRecord d) => new(
         d.Id, "destination", d.Kind, d.Name, d.Status, d.DestinationHost, d.UrlFingerprint, d.HttpMethod,
         DestinationService.EventsOf(d), DestinationService.CategoriesOf(d), d.HeadersSealed is not null, d.SigningSecretSealed is not null,
-        d.LastDeliveryStatus, Clock.FromMs(d.LastDeliveryAt), Clock.FromMs(d.CreatedAt), Clock.FromMs(d.UpdatedAt));
+        d.LastDeliveryStatus, Clock.FromMs(d.LastDeliveryAt), Clock.FromMs(d.CreatedAt), Clock.FromMs(d.UpdatedAt),
+        d.CircuitState, d.CircuitState == "closed" ? null : Clock.FromMs(d.CircuitReopensAt));
 }
 
 /// <summary>Returned once, when a destination is created with a generated signing secret.</summary>

@@ -24,4 +24,10 @@ public sealed record DestinationRecord
     public long CreatedAt { get; init; }
     public long UpdatedAt { get; init; }
     public long? FailingSince { get; init; }
+    /// <summary>closed, open or half_open: see the delivery worker's circuit breaker.</summary>
+    public string CircuitState { get; init; } = "closed";
+    /// <summary>When an open circuit lets one probe through (store clock, ms); a half-open circuit's probe deadline.</summary>
+    public long? CircuitReopensAt { get; init; }
+    /// <summary>Openings since the last success (the cool-down doubles with each).</summary>
+    public int CircuitOpens { get; init; }
 }

@@ -17,7 +17,7 @@ namespace Herald.Destinations;
 /// </summary>
 public sealed partial class DestinationService(
     DestinationStore store, ProjectStore projects, PlanCatalog plans, UrlValidator urls, Sealer sealer, Fingerprinter fingerprints,
-    Events.EventCatalog catalog, TimeProvider time)
+    Events.EventCatalog catalog, TimeProvider time, Delivery.DeliveryStore deliveries)
 {
     public const int MaxNameLength = 100;
     public const int MaxEvents = 100;
@@ -121,7 +121,11 @@ public sealed partial class DestinationService(
         }
         if (!v.IsValid) return (null, v.Problem());
         updated = updated with { UpdatedAt = time.NowMs() };
-        return await store.UpdateAsync(current, updated, ct) ? (updated, null) : (null, Problems.NotFound("Destination"));
+        if (!await store.UpdateAsync(current, updated, ct)) return (null, Problems.NotFound("Destination"));
+        // Turned off: what it still had waiting ends as failed (destination_disabled); bulk recover re-queues it.
+        if (current.Status == DestinationStatuses.Active && updated.Status != DestinationStatuses.Active)
+            await deliveries.FailPendingAsync(current.Id, ct);
+        return (updated, null);
     }
 
     public string OpenUrl(DestinationRecord d) => sealer.Open(d.UrlSealed, SealedColumns.DestinationUrl.Context(d.Id));

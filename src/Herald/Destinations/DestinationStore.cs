@@ -15,7 +15,8 @@ public sealed class DestinationStore(Db db, TimeProvider time)
         headers_sealed AS HeadersSealed, signing_secret_sealed AS SigningSecretSealed,
         previous_secret_sealed AS PreviousSecretSealed, previous_secret_expires_at AS PreviousSecretExpiresAt,
         event_types AS EventTypes, categories AS Categories, status AS Status, last_delivery_status AS LastDeliveryStatus,
-        last_delivery_at AS LastDeliveryAt, created_at AS CreatedAt, updated_at AS UpdatedAt, failing_since AS FailingSince
+        last_delivery_at AS LastDeliveryAt, created_at AS CreatedAt, updated_at AS UpdatedAt, failing_since AS FailingSince,
+        circuit_state AS CircuitState, circuit_reopens_at AS CircuitReopensAt, circuit_opens AS CircuitOpens
         """;
 
     /// <summary>
@@ -94,6 +95,9 @@ public sealed class DestinationStore(Db db, TimeProvider time)
             sets.Add($"{column} = @{column}");
             parameters.Add(column, value(after));
         }
+        // A new URL, or a destination turned back on, starts with a closed circuit: the owner says it works now.
+        if (before.UrlSealed != after.UrlSealed || (before.Status != after.Status && after.Status == DestinationStatuses.Active))
+            sets.Add("circuit_state = 'closed', circuit_failures = 0, circuit_opens = 0, circuit_reopens_at = NULL");
         await using var connection = await db.OpenAsync(ct);
         return await connection.ExecuteAsync(new CommandDefinition(
             $"UPDATE destinations SET {string.Join(", ", sets)} WHERE id = @Id AND project_id = @ProjectId", parameters, cancellationToken: ct)) > 0;

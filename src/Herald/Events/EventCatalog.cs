@@ -32,6 +32,8 @@ public sealed class EventCatalog(Db db, TimeProvider time)
         ("user.deleted", "A user was deleted."),
         ("test.ping", "A test notification sent by a Test button or endpoint."),
         ("herald.destination.disabled", "Herald disabled a destination after it kept failing or answered 410 Gone."),
+        ("herald.destination.circuit_opened", "A destination kept failing: Herald pauses sending to it and probes it after a cool-down."),
+        ("herald.destination.recovered", "A destination whose circuit was open answered a probe: Herald sends to it again."),
     ];
 
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(30);

@@ -20,7 +20,10 @@ public sealed class EventPublisher(EventCatalog catalog, EventWriter writer, IOp
     public const int MaxIdempotencyKeyLength = 200;
 
     public async Task<(WriteResult? Result, ProblemHttpResult? Problem)> PublishAsync(string projectId, PublishRequest request,
-        string? idempotencyKey, CancellationToken ct)
+        string? idempotencyKey, CancellationToken ct) => await PublishAsync(projectId, request, idempotencyKey, null, ct);
+
+    private async Task<(WriteResult? Result, ProblemHttpResult? Problem)> PublishAsync(string projectId, PublishRequest request,
+        string? idempotencyKey, string? excludeDestinationId, CancellationToken ct)
     {
         var v = new Validation();
         var type = request.Type?.Trim();
@@ -77,6 +80,7 @@ public sealed class EventPublisher(EventCatalog catalog, EventWriter writer, IOp
             OccurredAt = (request.OccurredAt ?? now).ToUnixTimeMilliseconds(),
             IdempotencyKey = idempotencyKey,
             RequestHash = idempotencyKey is null ? null : Hash(type!, data, categoriesJson, title, body),
+            ExcludeDestinationId = excludeDestinationId,
         };
         var result = await writer.WriteAsync(e, ct);
         if (result.Conflict)
@@ -87,9 +91,10 @@ public sealed class EventPublisher(EventCatalog catalog, EventWriter writer, IOp
 
     /// <summary>For in-process producers (budget alerts, Herald's own notices): same path, no HTTP.</summary>
     public async Task<WriteResult> PublishInternalAsync(string projectId, string type, string title, string body, JsonObject data,
-        string? idempotencyKey, CancellationToken ct)
+        string? idempotencyKey, CancellationToken ct, string? excludeDestinationId = null)
     {
-        var (result, problem) = await PublishAsync(projectId, new PublishRequest(type, data, null, null, title, body), idempotencyKey, ct);
+        var (result, problem) = await PublishAsync(projectId, new PublishRequest(type, data, null, null, title, body), idempotencyKey,
+            excludeDestinationId, ct);
         return result ?? throw new InvalidOperationException($"Herald's own event '{type}' was refused: {problem?.ProblemDetails.Detail}");
     }
 

@@ -14,4 +14,6 @@ public sealed record EventRecord
     public string? IdempotencyKey { get; init; }
     public string? RequestHash { get; init; }
     public int Deliveries { get; init; }
+    /// <summary>Not stored: a destination this event is not fanned out to (Herald's notice about that destination itself).</summary>
+    public string? ExcludeDestinationId { get; init; }
 }

@@ -15,7 +15,7 @@ namespace Herald.Events;
 /// matching active destination, in one transaction; every caller's task completes only after that commit.
 /// </summary>
 public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, DeliverySignal signal, DispatchLanes lanes, TimeProvider time,
-    ILogger<EventWriter> logger)
+    StoreClock clock, ILogger<EventWriter> logger)
     : BackgroundService
 {
     private readonly Channel<PendingEvent> _queue = Channel.CreateBounded<PendingEvent>(
@@ -73,7 +73,8 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
     {
         var now = time.NowMs();
         var windowStart = now - (long)options.Value.Events.IdempotencyWindow.TotalMilliseconds;
-        var leaseExpires = now + (long)options.Value.Delivery.LeaseDuration.TotalMilliseconds;
+        var leaseMs = (long)options.Value.Delivery.LeaseDuration.TotalMilliseconds;
+        var (clockNow, clockSkew) = clock.Args();
         var handed = new List<HandedDelivery>();
         try
         {
@@ -115,21 +116,27 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
                 }
 
                 var categories = e.Categories is null ? [] : JsonSerializer.Deserialize<string[]>(e.Categories)!;
-                var matching = destinations[e.ProjectId].Where(d => Subscriptions.Matches(d.Patterns, d.Categories, e.Type, categories)).ToList();
+                var matching = destinations[e.ProjectId]
+                    .Where(d => d.Record.Id != e.ExcludeDestinationId && Subscriptions.Matches(d.Patterns, d.Categories, e.Type, categories)).ToList();
                 var stored = e with { CreatedAt = now, Deliveries = matching.Count };
                 newEvents.Add(stored);
                 foreach (var d in matching)
                 {
                     var id = Ids.New("dlv");
-                    // Leased to this node at once when its dispatcher has room: handed over in memory after the commit.
-                    var leased = lanes.TryReserve(d.Record.Id);
+                    // Leased to this node at once when its dispatcher has room and the destination's circuit is closed: handed
+                    // over in memory after the commit. While the circuit is open, the delivery waits for the cool-down's end.
+                    var closed = d.Record.CircuitState == CircuitStates.Closed;
+                    var leased = closed && lanes.TryReserve(d.Record.Id);
                     if (leased)
-                        handed.Add(new HandedDelivery(new ClaimedDelivery { Id = id, ProjectId = e.ProjectId, EventId = e.Id, DestinationId = d.Record.Id },
-                            stored, d.Record));
+                        handed.Add(new HandedDelivery(new ClaimedDelivery
+                            {
+                                Id = id, ProjectId = e.ProjectId, EventId = e.Id, DestinationId = d.Record.Id, CreatedAt = now,
+                            }, stored, d.Record));
                     newDeliveries.Add(new
                     {
                         id, project_id = e.ProjectId, event_id = e.Id, destination_id = d.Record.Id,
-                        lease_owner = leased ? lanes.NodeId : null, lease_expires_at = leased ? leaseExpires : (long?)null,
+                        lease_owner = leased ? lanes.NodeId : null,
+                        defer_until = d.Record.CircuitState == CircuitStates.Open ? d.Record.CircuitReopensAt : null,
                     });
                 }
                 results[i] = new WriteResult(stored, Replayed: false, Conflict: false);
@@ -153,9 +160,10 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
             if (newDeliveries.Count > 0)
                 await connection.ExecuteAsync(new CommandDefinition($"""
                     INSERT INTO deliveries (id, project_id, event_id, destination_id, status, attempts, next_attempt_at, lease_owner, lease_expires_at, created_at, updated_at)
-                    SELECT v.id, v.project_id, v.event_id, v.destination_id, 'pending', 0, @now, v.lease_owner, v.lease_expires_at, @now, @now
+                    SELECT v.id, v.project_id, v.event_id, v.destination_id, 'pending', 0, COALESCE(v.defer_until, {db.Now}),
+                        v.lease_owner, CASE WHEN v.lease_owner IS NULL THEN NULL ELSE {db.Now} + @leaseMs END, @now, @now
                     FROM {DeliveryRows}
-                    """, new { now, rows = Db.ToJsonRows(newDeliveries) }, tx));
+                    """, new { now, rows = Db.ToJsonRows(newDeliveries), clockNow, clockSkew, leaseMs }, tx));
             await scope.CommitAsync();
             return (results, handed);
         }
@@ -171,7 +179,7 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
         ("request_hash", "text"), ("deliveries", "int"));
 
     private string DeliveryRows => field ??= db.JsonRows("rows", ("id", "text"), ("project_id", "text"), ("event_id", "text"),
-        ("destination_id", "text"), ("lease_owner", "text"), ("lease_expires_at", "bigint"));
+        ("destination_id", "text"), ("lease_owner", "text"), ("defer_until", "bigint"));
 
     private sealed record Subscriber(DestinationRecord Record, string[] Patterns, string[]? Categories);
 

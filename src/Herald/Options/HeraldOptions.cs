@@ -74,6 +74,14 @@ public sealed class DeliveryOptions
     public TimeSpan SecretRotationOverlap { get; set; } = TimeSpan.FromHours(24);
     /// <summary>Unique id of this node in leases; empty means host name + process id.</summary>
     public string? NodeId { get; set; }
+
+    /// <summary>On shutdown, how long sends already in flight may take to finish before they are abandoned (their leases are handed back).</summary>
+    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Attempts failed in a row (errors, timeouts, failing statuses) that open a destination's circuit.</summary>
+    public int CircuitBreakerFailures { get; set; } = 5;
+    /// <summary>How long an open circuit first waits before one probe; it doubles with each re-opening, up to the maximum.</summary>
+    public TimeSpan CircuitBreakerCooldown { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan CircuitBreakerMaxCooldown { get; set; } = TimeSpan.FromMinutes(10);
 }
 
 public sealed class EventsOptions

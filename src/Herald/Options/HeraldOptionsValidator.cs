@@ -106,6 +106,14 @@ public sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
             errors.Add("Herald:Delivery:SecretRotationOverlap must be between 0 and 30 days.");
         if (d.MaxResponseBodyBytes is < 0 or > 1024 * 1024)
             errors.Add("Herald:Delivery:MaxResponseBodyBytes must be between 0 and 1048576.");
+        if (d.ShutdownGrace < TimeSpan.Zero || d.ShutdownGrace > TimeSpan.FromMinutes(5))
+            errors.Add("Herald:Delivery:ShutdownGrace must be between 00:00:00 and 00:05:00.");
+        if (d.CircuitBreakerFailures is < 1 or > 1000)
+            errors.Add("Herald:Delivery:CircuitBreakerFailures must be between 1 and 1000.");
+        if (d.CircuitBreakerCooldown <= TimeSpan.Zero || d.CircuitBreakerCooldown > TimeSpan.FromDays(1))
+            errors.Add("Herald:Delivery:CircuitBreakerCooldown must be between 00:00:00.001 and 1.00:00:00.");
+        if (d.CircuitBreakerMaxCooldown < d.CircuitBreakerCooldown || d.CircuitBreakerMaxCooldown > TimeSpan.FromDays(1))
+            errors.Add("Herald:Delivery:CircuitBreakerMaxCooldown must be between Herald:Delivery:CircuitBreakerCooldown and 1.00:00:00.");
     }
 
     private static void CheckBootstrapKey(List<string> errors, string setting, string? value)

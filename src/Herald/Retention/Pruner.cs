@@ -10,7 +10,7 @@ namespace Herald.Retention;
 /// Deletes what Herald no longer needs, in small transactions that let delivery run in between: finished events older
 /// than the retention period (their deliveries and attempts go with them), and, on request, all of a project's data.
 /// </summary>
-public sealed class Pruner(Db db, IOptions<HeraldOptions> options, TimeProvider time, ILogger<Pruner> logger) : BackgroundService
+public sealed class Pruner(Db db, IOptions<HeraldOptions> options, Delivery.DispatchLanes lanes, TimeProvider time, ILogger<Pruner> logger) : BackgroundService
 {
     private RetentionOptions Settings => options.Value.Retention;
 
@@ -41,10 +41,16 @@ public sealed class Pruner(Db db, IOptions<HeraldOptions> options, TimeProvider 
         created_at < @cutoff AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.status = 'pending')
         """, new { cutoff = time.NowMs() - (long)Settings.Period.TotalMilliseconds }, ct);
 
-    /// <summary>Erases a project's events, deliveries, attempts and spend reports (its configuration and keys stay).</summary>
+    /// <summary>
+    /// Erases a project's events (stored up to now), deliveries, attempts and spend reports (its configuration and keys stay).
+    /// This node's dispatcher first stops sending what is erased and cancels its sends in flight for the project, so nothing
+    /// erased is sent once this returns.
+    /// </summary>
     public async Task<int> EraseProjectAsync(string projectId, CancellationToken ct)
     {
-        var events = await DeleteInBatchesAsync("project_id = @projectId", new { projectId }, ct);
+        var cutoff = time.NowMs();
+        lanes.Erase(projectId, cutoff);
+        var events = await DeleteInBatchesAsync("project_id = @projectId AND created_at <= @cutoff", new { projectId, cutoff }, ct);
         await using var scope = await db.BeginWriteAsync(ct);
         foreach (var table in new[] { "usage_reports", "usage_cycles", "budget_alerts" })
             await scope.Connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {table} WHERE project_id = @projectId", new { projectId }, scope.Transaction, cancellationToken: ct));

@@ -17,8 +17,11 @@ public sealed class Db : IAsyncDisposable
     private readonly string? _sqlite;
     private readonly string _sqlitePragmas = "";
 
-    public Db(IOptions<HeraldOptions> options)
+    private readonly StoreClock _clock;
+
+    public Db(IOptions<HeraldOptions> options, StoreClock clock)
     {
+        _clock = clock;
         var o = options.Value;
         Kind = o.Storage.Provider.Trim().Equals("postgres", StringComparison.OrdinalIgnoreCase) ? StoreKind.Postgres : StoreKind.Sqlite;
         if (Kind == StoreKind.Postgres)
@@ -70,6 +73,14 @@ public sealed class Db : IAsyncDisposable
         Kind == StoreKind.Postgres
             ? $"(SELECT * FROM jsonb_to_recordset(CAST(@{parameter} AS jsonb)) AS x({string.Join(", ", columns.Select(c => $"{c.Name} {c.PostgresType}"))})) AS v"
             : $"(SELECT {string.Join(", ", columns.Select(c => $"json_extract(value, '$.{c.Name}') AS {c.Name}"))} FROM json_each(@{parameter})) AS v";
+
+    /// <summary>
+    /// "Now" in Unix milliseconds on the store's clock (<see cref="StoreClock"/>): the database server's on PostgreSQL, the
+    /// node's on SQLite. A statement that uses it passes <c>clockNow</c> and <c>clockSkew</c> from <see cref="StoreClock.Args"/>.
+    /// </summary>
+    public string Now => Kind == StoreKind.Postgres && !_clock.Emulated
+        ? "(CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS bigint) + @clockSkew)"
+        : "@clockNow";
 
     public static string ToJsonRows<T>(IEnumerable<T> rows) => System.Text.Json.JsonSerializer.Serialize(rows);
 

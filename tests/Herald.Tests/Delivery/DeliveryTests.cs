@@ -21,8 +21,12 @@ public sealed class DeliveryTests
         settings["Herald:Delivery:RetryJitter"] = "0";
         settings["Herald:Delivery:RetrySchedule"] = "5s,5m,30m";
         settings["Herald:Delivery:PollInterval"] = "00:00:00.050";
+        // These tests walk the retry schedule through long runs of failures: the circuit breaker has its own tests.
+        settings["Herald:Delivery:CircuitBreakerFailures"] = "1000";
         foreach (var (key, value) in extra ?? []) settings[key] = value;
-        var herald = await HeraldFactory.CreateAsync(store, settings, services => services.AddSingleton<TimeProvider>(time));
+        // The test database's clock is the fake clock too (PostgreSQL compares leases and due times on the database's clock).
+        var herald = await HeraldFactory.CreateAsync(store, settings, services => services
+            .AddSingleton<TimeProvider>(time).AddSingleton(Herald.Storage.StoreClock.Following(time)));
         _ = herald.Server;
         return (herald, time);
     }
