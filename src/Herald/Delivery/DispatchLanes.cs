@@ -13,8 +13,9 @@ namespace Herald.Delivery;
 /// transaction that stored them. Those are handed over in memory, so the dispatcher need not claim them back from the
 /// store; their lease is the durable record, and if this node dies another claims them when it expires.
 /// <para>
-/// Isolation: each lane has an adaptive concurrency limit (it halves on each failed or timed-out attempt down to 1 in flight,
-/// and grows by one per success up to PerDestinationConcurrency), and what a lane may hold in hand follows that limit, so
+/// Isolation: each lane has an adaptive concurrency limit (it starts at 1, grows by one per success up to
+/// PerDestinationConcurrency, and halves on each failed or timed-out attempt down to 1), and what a lane may hold in hand
+/// follows that limit (a failing lane holds only what it may send), so
 /// a destination that hangs or fails holds a few deliveries and a few connections, never the node's capacity. A lane whose
 /// circuit is open (learned from the store) holds nothing: its queued work is handed back, deferred to the cool-down's end.
 /// </para>
@@ -55,8 +56,7 @@ public sealed class DispatchLanes
     public Lane For(string destinationId) => _lanes.GetOrAdd(destinationId, _ => new Lane(_options.PerDestinationConcurrency));
 
     /// <summary>How many more deliveries of a destination this node may take in hand now.</summary>
-    public int Headroom(string destinationId) =>
-        _lanes.TryGetValue(destinationId, out var lane) ? lane.Headroom : _options.PerDestinationConcurrency * Lane.InHandPerSlot;
+    public int Headroom(string destinationId) => _lanes.TryGetValue(destinationId, out var lane) ? lane.Headroom : Lane.InHandPerSlot;
 
     public int Room => MaxInHand - InHand;
 
@@ -141,7 +141,7 @@ public sealed class DispatchLanes
         public int Queued;
         public readonly ConcurrentQueue<Work> Pending = new();
         private int _runners;
-        private int _limit = maxConcurrency;
+        private int _limit = 1; // slow start: a destination earns its concurrency, one more per success
         private int _failures;
         private readonly ConcurrentDictionary<CancellationTokenSource, string> _inFlight = new();
 
@@ -155,12 +155,15 @@ public sealed class DispatchLanes
         public long? CircuitOpenUntil { get; set; }
 
         /// <summary>The claim decides on circuits from the store (closed: this headroom; open and due: one probe).</summary>
-        public int Headroom => Limit * InHandPerSlot - Volatile.Read(ref Queued);
+        public int Headroom => Limit * SlotDepth - Volatile.Read(ref Queued);
+
+        /// <summary>A failing lane holds no more than it may send; a healthy one keeps a few queued per slot.</summary>
+        private int SlotDepth => Degraded ? 1 : InHandPerSlot;
 
         public bool TryReserve()
         {
             if (CircuitOpenUntil is not null) return false;
-            if (Interlocked.Increment(ref Queued) <= Limit * InHandPerSlot) return true;
+            if (Interlocked.Increment(ref Queued) <= Limit * SlotDepth) return true;
             Interlocked.Decrement(ref Queued);
             return false;
         }

@@ -94,6 +94,20 @@ public sealed class HeraldFactory : WebApplicationFactory<Program>
     public HttpClient Operator() => ClientWithKey(OperatorKey);
     public HttpClient Anonymous() => ClientWithKey(null);
 
+    /// <summary>Stops this instance (a graceful shutdown) and keeps its database for a <see cref="Restart"/>.</summary>
+    public async Task DisposeStopOnlyAsync()
+    {
+        _ownsStorage = false;
+        await base.DisposeAsync();
+    }
+
+    /// <summary>Drops the database and data directory of an instance stopped with <see cref="DisposeStopOnlyAsync"/>.</summary>
+    public async Task DropStorageAsync()
+    {
+        if (ConnectionString is not null) await Stores.DropPostgresDatabaseAsync(ConnectionString);
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+    }
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
