@@ -13,9 +13,9 @@ public static class BudgetsApi
 
     public static void MapBudgets(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/projects/{projectId}/budget", Get).WithTags("Budgets").RequireAuthorization();
-        app.MapPut("/v1/projects/{projectId}/budget", Set).WithTags("Budgets").RequireAuthorization(AuthExtensions.AdminPolicy);
-        app.MapPost("/v1/usage", Report).WithTags("Budgets").RequireAuthorization(AuthExtensions.ProjectKeyPolicy);
+        app.MapGet("/v1/projects/{projectId}/budget", Get).WithTags("Budgets").RequireAuthorization().Doc("getBudget", "Get a project's budget and this cycle's spend");
+        app.MapPut("/v1/projects/{projectId}/budget", Set).WithTags("Budgets").RequireAuthorization(AuthExtensions.AdminPolicy).Doc("setBudget", "Set or remove a project's monthly budget");
+        app.MapPost("/v1/usage", Report).WithTags("Budgets").RequireAuthorization(AuthExtensions.ProjectKeyPolicy).Doc("reportUsage", "Report spend against the project's budget").WithIdempotencyKey(200);
     }
 
     private static async Task<Results<Ok<BudgetResponse>, ProblemHttpResult>> Get(

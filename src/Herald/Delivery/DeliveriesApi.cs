@@ -16,14 +16,14 @@ public static class DeliveriesApi
     public static void MapDeliveries(this IEndpointRouteBuilder app)
     {
         var deliveries = app.MapGroup("/v1/deliveries").WithTags("Deliveries").RequireAuthorization(AuthExtensions.ProjectKeyPolicy);
-        deliveries.MapGet("/{id}", Get);
-        deliveries.MapPost("/{id}/retry", Retry).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
+        deliveries.MapGet("/{id}", Get).Doc("getDelivery", "Get a delivery with its attempts");
+        deliveries.MapPost("/{id}/retry", Retry).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("retryDelivery", "Retry a pending or failed delivery now", 409);
 
         var destinations = app.MapGroup("/v1/destinations/{destinationId}").WithTags("Destinations").RequireAuthorization(AuthExtensions.ProjectKeyPolicy);
-        destinations.MapGet("/deliveries", ForDestination);
-        destinations.MapGet("/attempts", AttemptsForDestination);
-        destinations.MapPost("/recover", Recover).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
-        destinations.MapPost("/rotate-secret", RotateSecret).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
+        destinations.MapGet("/deliveries", ForDestination).Doc("listDestinationDeliveries", "List a destination's deliveries");
+        destinations.MapGet("/attempts", AttemptsForDestination).Doc("listDestinationAttempts", "List a destination's delivery attempts");
+        destinations.MapPost("/recover", Recover).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("recoverDestination", "Re-queue a destination's failed deliveries since a time");
+        destinations.MapPost("/rotate-secret", RotateSecret).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("rotateDestinationSecret", "Rotate a webhook destination's signing secret");
     }
 
     private static async Task<Results<Ok<DeliveryResponse>, ProblemHttpResult>> Get(string id, HttpContext http, DeliveryStore store, CancellationToken ct)

@@ -12,12 +12,12 @@ public static class DestinationsApi
     public static RouteGroupBuilder MapDestinations(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/destinations").WithTags("Destinations").RequireAuthorization(AuthExtensions.ProjectKeyPolicy);
-        group.MapPost("/", Create).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
-        group.MapGet("/", List);
-        group.MapGet("/{id}", Get);
-        group.MapPatch("/{id}", Update).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
-        group.MapDelete("/{id}", Delete).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
-        group.MapPost("/{id}/test", Test).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
+        group.MapPost("/", Create).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("createDestination", "Create a destination");
+        group.MapGet("/", List).Doc("listDestinations", "List destinations");
+        group.MapGet("/{id}", Get).Doc("getDestination", "Get a destination");
+        group.MapPatch("/{id}", Update).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("updateDestination", "Change a destination");
+        group.MapDelete("/{id}", Delete).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("deleteDestination", "Delete a destination");
+        group.MapPost("/{id}/test", Test).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("testDestination", "Send a test event to a destination");
         return group;
     }
 

@@ -20,16 +20,16 @@ public static partial class EventsApi
         app.UseWhen(context => HttpMethods.IsPost(context.Request.Method) && context.Request.Path == "/v1/events", LimitBodySize);
 
         var events = app.MapGroup("/v1/events").WithTags("Events").RequireAuthorization(AuthExtensions.ProjectKeyPolicy);
-        events.MapPost("/", Publish);
-        events.MapGet("/", List);
-        events.MapGet("/{id}", Get);
+        events.MapPost("/", Publish).Doc("publishEvent", "Publish an event", 409).WithIdempotencyKey(EventPublisher.MaxIdempotencyKeyLength);
+        events.MapGet("/", List).Doc("listEvents", "List events");
+        events.MapGet("/{id}", Get).Doc("getEvent", "Get an event with its deliveries");
 
         var types = app.MapGroup("/v1/event-types").WithTags("Event types").RequireAuthorization();
-        types.MapGet("/", ListTypes);
-        types.MapGet("/{name}", GetEventType);
-        types.MapPost("/", CreateType).RequireAuthorization(AuthExtensions.OperatorPolicy);
-        types.MapPatch("/{name}", UpdateType).RequireAuthorization(AuthExtensions.OperatorPolicy);
-        types.MapDelete("/{name}", DeleteType).RequireAuthorization(AuthExtensions.OperatorPolicy);
+        types.MapGet("/", ListTypes).Doc("listEventTypes", "List the event catalog");
+        types.MapGet("/{name}", GetEventType).Doc("getEventType", "Get an event type");
+        types.MapPost("/", CreateType).RequireAuthorization(AuthExtensions.OperatorPolicy).Doc("createEventType", "Add an event type to the catalog", 409);
+        types.MapPatch("/{name}", UpdateType).RequireAuthorization(AuthExtensions.OperatorPolicy).Doc("updateEventType", "Change an event type's description or schema");
+        types.MapDelete("/{name}", DeleteType).RequireAuthorization(AuthExtensions.OperatorPolicy).Doc("deleteEventType", "Delete an event type", 409);
     }
 
     /// <summary>Refuses bodies over Herald:Events:MaxPayloadBytes with 413 before they are read.</summary>

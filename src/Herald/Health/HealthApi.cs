@@ -1,4 +1,5 @@
 using Dapper;
+using Herald.Common;
 using Herald.Errors;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -10,8 +11,8 @@ public static class HealthApi
 {
     public static void MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => TypedResults.Ok(new HealthResponse("ok"))).WithTags("Health").AllowAnonymous();
-        app.MapGet("/readyz", Ready).WithTags("Health").AllowAnonymous();
+        app.MapGet("/healthz", () => TypedResults.Ok(new HealthResponse("ok"))).WithTags("Health").AllowAnonymous().Doc("getHealth", "Check that Herald is running");
+        app.MapGet("/readyz", Ready).WithTags("Health").AllowAnonymous().Doc("getReadiness", "Check that Herald can reach its database", 503);
     }
 
     private static async Task<Results<Ok<HealthResponse>, ProblemHttpResult>> Ready(Db db, ILogger<Db> logger, CancellationToken ct)

@@ -13,10 +13,10 @@ public static class KeysApi
     {
         var group = app.MapGroup("/v1/projects/{projectId}/keys").WithTags("API keys")
             .RequireAuthorization(AuthExtensions.AdminPolicy);
-        group.MapPost("/", Create);
-        group.MapGet("/", List);
-        group.MapDelete("/{keyId}", Revoke);
-        app.MapGet("/v1/me", Me).WithTags("API keys").RequireAuthorization();
+        group.MapPost("/", Create).Doc("createKey", "Create an API key");
+        group.MapGet("/", List).Doc("listKeys", "List a project's API keys");
+        group.MapDelete("/{keyId}", Revoke).Doc("revokeKey", "Revoke an API key");
+        app.MapGet("/v1/me", Me).WithTags("API keys").RequireAuthorization().Doc("getCurrentKey", "Show the calling key and its project");
         return group;
     }
 

@@ -15,10 +15,10 @@ public static class ProjectsApi
     public static RouteGroupBuilder MapProjects(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/projects").WithTags("Projects").RequireAuthorization();
-        group.MapPost("/", Create).RequireAuthorization(AuthExtensions.OperatorPolicy);
-        group.MapGet("/", List);
-        group.MapGet("/{projectId}", Get);
-        group.MapPatch("/{projectId}", Update).RequireAuthorization(AuthExtensions.OperatorPolicy);
+        group.MapPost("/", Create).RequireAuthorization(AuthExtensions.OperatorPolicy).Doc("createProject", "Create a project");
+        group.MapGet("/", List).Doc("listProjects", "List projects");
+        group.MapGet("/{projectId}", Get).Doc("getProject", "Get a project");
+        group.MapPatch("/{projectId}", Update).RequireAuthorization(AuthExtensions.OperatorPolicy).Doc("updateProject", "Change a project's name, plan or budget");
         return group;
     }
 

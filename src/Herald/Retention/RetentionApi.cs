@@ -16,7 +16,7 @@ public static class RetentionApi
             if (!Caller.From(http.User).CanAdminister(projectId) || !Ids.IsWellFormed(projectId, "prj") || await projects.GetAsync(projectId, ct) is null)
                 return Problems.NotFound("Project");
             return TypedResults.Ok(new ErasureResponse("erasure", projectId, await pruner.EraseProjectAsync(projectId, ct)));
-        }).WithTags("Projects").RequireAuthorization(AuthExtensions.AdminPolicy);
+        }).WithTags("Projects").RequireAuthorization(AuthExtensions.AdminPolicy).Doc("eraseProjectData", "Erase a project's events and delivery logs");
 }
 
 public sealed record ErasureResponse(string Object, string ProjectId, int EventsDeleted);

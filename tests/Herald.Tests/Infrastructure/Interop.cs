@@ -22,11 +22,13 @@ public static class Interop
         }
     }
 
-    public static void Require()
+    /// <summary>Skips (or under HERALD_REQUIRE_INTEROP=1 fails) unless node and the packages (default: the verifiers) are installed.</summary>
+    public static void Require(params string[] packages)
     {
+        if (packages.Length == 0) packages = ["standardwebhooks", "adaptivecards", "discord.js"];
         string? reason = null;
-        if (!new[] { "standardwebhooks", "adaptivecards", "discord.js" }.All(p => System.IO.Directory.Exists(Path.Combine(Directory, "node_modules", p))))
-            reason = "Interop test skipped: run 'npm ci --prefix tests/interop' to install standardwebhooks, adaptivecards and discord.js.";
+        if (!packages.All(p => System.IO.Directory.Exists(Path.Combine(Directory, "node_modules", p))))
+            reason = $"Interop test skipped: run 'npm ci --prefix tests/interop' to install {string.Join(", ", packages)}.";
         else if (!OnPath("node"))
             reason = "Interop test skipped: node is not installed.";
         if (reason is null) return;

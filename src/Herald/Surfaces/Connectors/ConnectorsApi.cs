@@ -16,14 +16,14 @@ public static class ConnectorsApi
     {
         var group = app.MapGroup("/api/v1/connectors").WithTags("Connectors").RequireAuthorization(AuthExtensions.ProjectKeyPolicy);
         group.MapGet("/types", () => TypedResults.Ok(new ListResponse<ConnectorTypeResponse>("list",
-            ConnectorTypes.All.Select(t => new ConnectorTypeResponse(t.Type, t.Description, t.RequiredFields)).ToList(), false, null)));
-        group.MapGet("/", List);
-        group.MapPost("/", Create).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
-        group.MapGet("/{uuid}", Get);
-        group.MapPut("/{uuid}", Update).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
-        group.MapPatch("/{uuid}", Update).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
-        group.MapDelete("/{uuid}", Delete).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
-        group.MapPost("/{uuid}/test", Test).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
+            ConnectorTypes.All.Select(t => new ConnectorTypeResponse(t.Type, t.Description, t.RequiredFields)).ToList(), false, null))).Doc("listConnectorTypes", "List connector types and their required fields");
+        group.MapGet("/", List).Doc("listConnectors", "List connectors");
+        group.MapPost("/", Create).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("createConnector", "Create a connector");
+        group.MapGet("/{uuid}", Get).Doc("getConnector", "Get a connector");
+        group.MapPut("/{uuid}", Update).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("replaceConnector", "Change a connector (PUT)");
+        group.MapPatch("/{uuid}", Update).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("updateConnector", "Change a connector (PATCH)");
+        group.MapDelete("/{uuid}", Delete).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("deleteConnector", "Delete a connector");
+        group.MapPost("/{uuid}/test", Test).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("testConnector", "Send a test message through a connector");
     }
 
     private static FieldNames FieldsFor(string kind) => FieldNames.Default with

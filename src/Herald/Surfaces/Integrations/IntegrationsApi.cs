@@ -29,17 +29,17 @@ public static class IntegrationsApi
                     ? await next(context)
                     : Problems.NotFound("Project"));
 
-        group.MapPost("/webhooks", Register).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
-        group.MapGet("/webhooks", ListWebhooks);
-        group.MapGet("/webhooks/{webhook_id}", GetWebhook);
-        group.MapPut("/webhooks/{webhook_id}", UpdateWebhook).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
-        group.MapDelete("/webhooks/{webhook_id}", DeleteWebhook).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
-        group.MapGet("/webhooks/{webhook_id}/deliveries", Deliveries);
-        group.MapPost("/webhooks/{webhook_id}/test", TestWebhook).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
-        group.MapGet("/events", ListEvents);
-        group.MapGet("/providers", ListProviders);
-        group.MapPut("/providers/{provider}", ConfigureProvider).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
-        group.MapPost("/providers/{provider}/toggle", ToggleProvider).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
+        group.MapPost("/webhooks", Register).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("registerWebhook", "Register an outgoing webhook");
+        group.MapGet("/webhooks", ListWebhooks).Doc("listWebhooks", "List outgoing webhooks");
+        group.MapGet("/webhooks/{webhook_id}", GetWebhook).Doc("getWebhook", "Get an outgoing webhook");
+        group.MapPut("/webhooks/{webhook_id}", UpdateWebhook).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("updateWebhook", "Change an outgoing webhook");
+        group.MapDelete("/webhooks/{webhook_id}", DeleteWebhook).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("deleteWebhook", "Delete an outgoing webhook");
+        group.MapGet("/webhooks/{webhook_id}/deliveries", Deliveries).Doc("listWebhookDeliveries", "List an outgoing webhook's deliveries");
+        group.MapPost("/webhooks/{webhook_id}/test", TestWebhook).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("testWebhook", "Send a test event to an outgoing webhook");
+        group.MapGet("/events", ListEvents).Doc("listSubscribableEvents", "List the events a webhook can subscribe to");
+        group.MapGet("/providers", ListProviders).Doc("listProviders", "List provider integrations");
+        group.MapPut("/providers/{provider}", ConfigureProvider).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("configureProvider", "Configure a provider integration");
+        group.MapPost("/providers/{provider}/toggle", ToggleProvider).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("toggleProvider", "Enable or disable a provider integration", 409);
     }
 
     private static async Task<Results<Created<WebhookResponse>, ProblemHttpResult>> Register(

@@ -16,13 +16,13 @@ public static class MarketplaceApi
     public static void MapMarketplace(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v2/marketplace").WithTags("Marketplace").RequireAuthorization(AuthExtensions.ProjectKeyPolicy);
-        group.MapGet("/listings", () => TypedResults.Ok(new ListResponse<ListingResponse>("list", Listings.All.Select(ListingResponse.From).ToList(), false, null)));
-        group.MapPost("/installations", Install).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
-        group.MapGet("/installations", List);
-        group.MapGet("/installations/{id}", Get);
-        group.MapPatch("/installations/{id}", Update).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
-        group.MapDelete("/installations/{id}", Uninstall).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
-        group.MapPost("/installations/{id}/test", Test).RequireAuthorization(AuthExtensions.ProjectAdminPolicy);
+        group.MapGet("/listings", () => TypedResults.Ok(new ListResponse<ListingResponse>("list", Listings.All.Select(ListingResponse.From).ToList(), false, null))).Doc("listListings", "List marketplace listings");
+        group.MapPost("/installations", Install).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("createInstallation", "Install a listing");
+        group.MapGet("/installations", List).Doc("listInstallations", "List installations");
+        group.MapGet("/installations/{id}", Get).Doc("getInstallation", "Get an installation");
+        group.MapPatch("/installations/{id}", Update).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("updateInstallation", "Rename, enable or disable an installation");
+        group.MapDelete("/installations/{id}", Uninstall).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("deleteInstallation", "Uninstall");
+        group.MapPost("/installations/{id}/test", Test).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("testInstallation", "Send a test message through an installation");
     }
 
     private static async Task<Results<Created<InstallationResponse>, ProblemHttpResult>> Install(
