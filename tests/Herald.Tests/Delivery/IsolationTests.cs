@@ -250,6 +250,41 @@ public sealed class IsolationTests
         await receiver.WaitForAsync(sentBefore + 1);
     }
 
+    /// <summary>
+    /// Two nodes on one PostgreSQL database whose clocks differ by ten minutes: leases and due times are read on the database's
+    /// clock, so the node ahead never takes what the other holds (before, it saw every lease as expired and sent it again).
+    /// </summary>
+    [Fact]
+    public async Task Nodes_whose_clocks_differ_by_ten_minutes_never_take_each_others_leased_work()
+    {
+        Stores.RequirePostgres();
+        await using var receiver = await TestReceiver.StartAsync();
+        var release = new TaskCompletionSource();
+        receiver.Respond = async context =>
+        {
+            await release.Task.WaitAsync(context.RequestAborted);
+            await context.Response.WriteAsync("ok");
+        };
+        await using var behind = await HeraldFactory.CreateAsync(Stores.Postgres, Settings(receiver));
+        var admin = behind.Admin();
+        await admin.CreateDestinationAsync(new { kind = "webhook", url = Url(receiver, "/hook") });
+        var ahead = new FakeTimeProvider(DateTimeOffset.UtcNow.AddMinutes(10));
+        await using var other = behind.Restart(services: s => s.AddSingleton<TimeProvider>(ahead));
+        _ = other.Server;
+
+        for (var i = 0; i < 6; i++) await admin.PublishAsync("db.insert", new { i }); // leased to the node that stored them
+        await receiver.WaitForAsync(1);
+        await Task.Delay(1000); // the node ahead polls every 50 ms meanwhile
+        // Each node sends one at a time to a destination that has not answered yet; the node ahead may take only what nobody holds.
+        Assert.InRange(receiver.Received.Count, 1, 2);
+
+        release.SetResult();
+        await receiver.WaitForAsync(6);
+        await Task.Delay(500);
+        Assert.Equal(6, receiver.Received.Count);
+        Assert.Equal(6, receiver.Received.Select(r => r.Headers["webhook-id"]).Distinct().Count());
+    }
+
     private static async Task<(int Sent, int Leased)> CountAsync(HeraldFactory herald)
     {
         await using System.Data.Common.DbConnection connection = herald.Store == Stores.Postgres

@@ -67,11 +67,11 @@ public sealed class HeraldFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>A second instance on the same database and data directory, as after a restart.</summary>
-    public HeraldFactory Restart(Dictionary<string, string?>? settings = null)
+    public HeraldFactory Restart(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var merged = new Dictionary<string, string?>(_settings);
         foreach (var (key, value) in settings ?? []) merged[key] = value;
-        return new HeraldFactory(Store, DataDirectory, ConnectionString, merged) { _ownsStorage = false, _services = _services };
+        return new HeraldFactory(Store, DataDirectory, ConnectionString, merged) { _ownsStorage = false, _services = services ?? _services };
     }
 
     private bool _ownsStorage = true;
