@@ -49,6 +49,7 @@ public static class HeraldServices
                 configuration[$"{HeraldOptions.Section}:{nameof(HeraldOptions.DataDirectory)}"] ?? new HeraldOptions().DataDirectory, "data-protection")), logs));
         services.AddSingleton<PlanCatalog>();
         services.AddSingleton<Db>();
+        services.AddSingleton<StorageFaultLog>();
         services.AddSingleton<Migrator>();
         services.AddSingleton<ProjectStore>();
         services.AddSingleton<KeyStore>();

@@ -20,6 +20,7 @@ public static class ProblemCodes
             415 => "unsupported_media_type",
             422 => "validation_failed",
             429 => "rate_limited",
+            503 => "service_unavailable",
             _ when problem.Status >= 500 => "internal_error",
             _ => "error",
         };

@@ -1,13 +1,16 @@
 using System.Text.Json;
+using Herald.Storage;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace Herald.Errors;
 
 /// <summary>
 /// Turns request-binding failures (bad JSON, wrong types, unknown fields, oversized bodies) into problem+json naming
-/// the field, and anything unexpected into a bare 500 with no details.
+/// the field, a store that cannot take the work (<see cref="StorageFault"/>) into 503 storage_unavailable with
+/// Retry-After, counted in the log rather than logged one by one, and anything unexpected into a bare 500 with no details.
 /// </summary>
-public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, StorageFaultLog faults, ILogger<ProblemExceptionHandler> logger)
+    : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
@@ -16,6 +19,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             BadHttpRequestException bad => FromBadRequest(bad),
             _ => null,
         };
+        if (problem is null && StorageFault.Classify(exception) is { } reason)
+        {
+            faults.Report("request(s) refused", reason, exception);
+            problem = StorageUnavailable();
+            context.Response.Headers.RetryAfter = StorageFault.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         if (problem is null)
         {
             logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
@@ -26,6 +35,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         context.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }
+
+    /// <summary>503 storage_unavailable: nothing was stored; the same request may be sent again after Retry-After.</summary>
+    public static Microsoft.AspNetCore.Mvc.ProblemDetails StorageUnavailable(string? detail = null) =>
+        Problems.Create(StatusCodes.Status503ServiceUnavailable, "storage_unavailable", "Herald's store cannot take this request now.",
+            detail ?? $"The request was not acknowledged. Send it again in {StorageFault.RetryAfterSeconds} s, with the same Idempotency-Key " +
+            "if it had one; GET /readyz tells when Herald is ready again.");
 
     private static Microsoft.AspNetCore.Mvc.ProblemDetails FromBadRequest(BadHttpRequestException bad)
     {

@@ -15,18 +15,34 @@ namespace Herald.Events;
 /// matching active destination, in one transaction; every caller's task completes only after that commit.
 /// </summary>
 public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, DeliverySignal signal, DispatchLanes lanes, TimeProvider time,
-    StoreClock clock, ILogger<EventWriter> logger)
+    StoreClock clock, StorageFaultLog faults, ILogger<EventWriter> logger)
     : BackgroundService
 {
     private readonly Channel<PendingEvent> _queue = Channel.CreateBounded<PendingEvent>(
         new BoundedChannelOptions(16_384) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
-    /// <summary>Stores the event durably (or finds the earlier one with the same idempotency key) and returns it.</summary>
+    /// <summary>
+    /// Stores the event durably (or finds the earlier one with the same idempotency key) and returns it. When the store
+    /// does not take it within Herald:Storage:WriteTimeout, throws <see cref="StorageUnavailableException"/> (503): an
+    /// event still waiting in the queue is then dropped, never written later; one already inside a transaction may still
+    /// commit, and a retry with the same Idempotency-Key answers with it.
+    /// </summary>
     public async Task<WriteResult> WriteAsync(EventRecord e, CancellationToken ct)
     {
         var pending = new PendingEvent(e);
-        await _queue.Writer.WriteAsync(pending, ct);
-        return await pending.Done.Task.WaitAsync(ct);
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bound.CancelAfter(db.WriteTimeout);
+        try
+        {
+            await _queue.Writer.WriteAsync(pending, bound.Token);
+            return await pending.Done.Task.WaitAsync(bound.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            if (pending.Done.Task.IsCompletedSuccessfully) return pending.Done.Task.Result; // committed just as the bound passed
+            pending.Abandon();
+            throw new StorageUnavailableException($"the event was not stored within {db.WriteTimeout.TotalSeconds:0.###} s");
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -37,8 +53,10 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
         {
             while (await _queue.Reader.WaitToReadAsync(stoppingToken))
             {
-                while (batch.Count < max && _queue.Reader.TryRead(out var item)) batch.Add(item);
-                await WriteBatchAsync(batch);
+                // A caller that gave up (write timeout, or gone) is never written for: it was answered 503, not 202.
+                while (batch.Count < max && _queue.Reader.TryRead(out var item))
+                    if (item.TryTake()) batch.Add(item);
+                if (batch.Count > 0) await WriteBatchAsync(batch);
                 batch.Clear();
             }
         }
@@ -57,6 +75,13 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
             lanes.Hand(handed);
             for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
             signal.Notify();
+        }
+        catch (Exception e) when (StorageFault.Classify(e) is { } reason)
+        {
+            // The store cannot take writes: every caller in the batch is answered 503 at once (splitting would only repeat it).
+            faults.Report("event batch(es) not written", reason, e);
+            var unavailable = new StorageUnavailableException(reason, e);
+            foreach (var item in batch) item.Done.TrySetException(unavailable);
         }
         catch (Exception e) when (batch.Count > 1)
         {
@@ -185,8 +210,15 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
 
     private sealed class PendingEvent(EventRecord e)
     {
+        private int _state; // 0 queued, 1 taken into a batch, 2 abandoned by its caller
+
         public EventRecord Event { get; } = e;
         public TaskCompletionSource<WriteResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The writer takes the event unless its caller has already given up on it.</summary>
+        public bool TryTake() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
+
+        public void Abandon() => Interlocked.CompareExchange(ref _state, 2, 0);
     }
 }
 

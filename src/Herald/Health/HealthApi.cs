@@ -1,35 +1,103 @@
+using System.Data.Common;
 using Dapper;
 using Herald.Common;
 using Herald.Errors;
+using Herald.Options;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Herald.Health;
 
-/// <summary>/healthz: the process is alive. /readyz: the database answers. Neither needs a key.</summary>
+/// <summary>
+/// /healthz: the process is alive. /readyz: the store can take writes — the database answers (on SQLite, a write lock
+/// can be taken; on PostgreSQL, the session is not read-only) and, on SQLite, the data directory has at least
+/// Herald:Storage:MinFreeBytes free. /readyz answers within 2 s whatever the database does. Neither needs a key.
+/// </summary>
 public static class HealthApi
 {
+    /// <summary>The probe is cancelled after this; a driver that ignores cancellation is not waited for past <see cref="Deadline"/>.</summary>
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromMilliseconds(1500);
+    private static readonly TimeSpan Deadline = TimeSpan.FromMilliseconds(1800);
+
     public static void MapHealth(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthResponse("ok"))).WithTags("Health").AllowAnonymous().Doc("getHealth", "Check that Herald is running");
         app.MapGet("/readyz", Ready).WithTags("Health").AllowAnonymous().Doc("getReadiness", "Check that Herald can reach its database", 503);
     }
 
-    private static async Task<Results<Ok<HealthResponse>, ProblemHttpResult>> Ready(Db db, ILogger<Db> logger, CancellationToken ct)
+    private static async Task<Results<Ok<HealthResponse>, ProblemHttpResult>> Ready(Db db, IOptions<HeraldOptions> options, ILogger<Db> logger,
+        HttpContext http, CancellationToken ct)
+    {
+        var minFree = options.Value.Storage.MinFreeBytes;
+        if (db.SqliteFile is { } file && FreeBytes(file) is { } free && free < minFree)
+        {
+            logger.LogWarning("Readiness check failed: {Free} bytes free beside the database, below Herald:Storage:MinFreeBytes ({Min}).", free, minFree);
+            return Unready(http, "storage_unavailable", "The data directory is almost full.",
+                $"{free} bytes free in the data directory, below Herald__Storage__MinFreeBytes ({minFree}).");
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(ProbeTimeout);
+        var probe = ProbeAsync(db, timeout.Token);
+        if (await Task.WhenAny(probe, Task.Delay(Deadline, ct)) != probe)
+        {
+            ct.ThrowIfCancellationRequested();
+            _ = probe.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted); // observed, finishes on its own
+            logger.LogWarning("Readiness check failed: the database did not answer within 2 s.");
+            return Unready(http, "database_unavailable", "The database is not answering.", "The database did not answer within 2 s.");
+        }
+        try
+        {
+            var problem = await probe;
+            if (problem is null) return TypedResults.Ok(new HealthResponse("ready"));
+            logger.LogWarning("Readiness check failed: {Reason}", problem);
+            return Unready(http, "storage_unavailable", "The database cannot take writes.", problem);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            var frozen = ex is OperationCanceledException || timeout.IsCancellationRequested;
+            var reason = StorageFault.Classify(ex) ?? ex.GetType().Name;
+            logger.LogWarning("Readiness check failed: the database {What} ({Error}).", frozen ? "did not answer within 2 s" : "is not reachable", reason);
+            return Unready(http, "database_unavailable", frozen ? "The database is not answering." : "The database is not reachable.",
+                frozen ? "The database did not answer within 2 s." : $"The database is not reachable ({reason}).");
+        }
+    }
+
+    /// <summary>Null when the store can take a write; otherwise why not.</summary>
+    private static async Task<string?> ProbeAsync(Db db, CancellationToken ct)
+    {
+        await Task.Yield(); // a driver that blocks the thread blocks this task, not the request
+        if (db.Kind == StoreKind.Sqlite)
+        {
+            // Takes the write lock (through Herald's writer gate) and lets it go: a database locked by another process
+            // beyond the write timeout, or one that became read-only, shows here. No page is written.
+            await using var scope = await db.BeginWriteAsync(ct);
+            return null;
+        }
+        await using DbConnection connection = await db.OpenAsync(ct);
+        var readOnly = await connection.ExecuteScalarAsync<string>(new CommandDefinition("SELECT current_setting('transaction_read_only')", cancellationToken: ct));
+        return readOnly == "on" ? "The database is read-only (a standby, or default_transaction_read_only is on)." : null;
+    }
+
+    /// <summary>Free bytes on the file system that holds <paramref name="file"/> (its directory); null when it cannot be read.</summary>
+    internal static long? FreeBytes(string file)
     {
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            await using var connection = await db.OpenAsync(timeout.Token);
-            await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: timeout.Token));
-            return TypedResults.Ok(new HealthResponse("ready"));
+            var directory = Path.GetDirectoryName(file);
+            return string.IsNullOrEmpty(directory) ? null : new DriveInfo(directory).AvailableFreeSpace;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            logger.LogWarning("Readiness check failed: the database did not answer ({Error}).", ex.GetType().Name);
-            return Problems.Result(Problems.Create(503, "database_unavailable", "The database is not reachable."));
+            return null;
         }
+    }
+
+    private static ProblemHttpResult Unready(HttpContext http, string code, string title, string detail)
+    {
+        http.Response.Headers.RetryAfter = StorageFault.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problems.Result(Problems.Create(503, code, title, detail));
     }
 }
 

@@ -102,6 +102,13 @@ public sealed class StorageOptions
     public string SqliteSynchronous { get; set; } = "FULL";
     /// <summary>How often the SQLite write-ahead log is checkpointed in the background.</summary>
     public TimeSpan SqliteCheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// Longest a request waits for the store (the writer's turn, a lock, a connection, a statement) before it is answered
+    /// 503 storage_unavailable.
+    /// </summary>
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>SQLite: /readyz reports unready when the data directory's file system has less free space than this.</summary>
+    public long MinFreeBytes { get; set; } = 64L * 1024 * 1024;
 }
 
 public sealed class BootstrapOptions

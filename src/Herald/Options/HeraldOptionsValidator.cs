@@ -23,6 +23,10 @@ public sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
 
         if (o.Storage.SqliteCheckpointInterval < TimeSpan.FromMilliseconds(100) || o.Storage.SqliteCheckpointInterval > TimeSpan.FromMinutes(10))
             errors.Add("Herald:Storage:SqliteCheckpointInterval must be between 00:00:00.100 and 00:10:00.");
+        if (o.Storage.WriteTimeout <= TimeSpan.Zero || o.Storage.WriteTimeout > TimeSpan.FromMinutes(10))
+            errors.Add("Herald:Storage:WriteTimeout must be between 00:00:00.001 and 00:10:00.");
+        if (o.Storage.MinFreeBytes < 0)
+            errors.Add("Herald:Storage:MinFreeBytes must be 0 or more.");
         if (o.Storage.SqliteSynchronous?.ToUpperInvariant() is not ("FULL" or "NORMAL"))
             errors.Add($"Herald:Storage:SqliteSynchronous must be FULL or NORMAL (got '{o.Storage.SqliteSynchronous}').");
         CheckBootstrapKey(errors, "Herald:Bootstrap:AdminKey", o.Bootstrap.AdminKey);

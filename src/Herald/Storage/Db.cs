@@ -23,12 +23,18 @@ public sealed class Db : IAsyncDisposable
     {
         _clock = clock;
         var o = options.Value;
+        WriteTimeout = o.Storage.WriteTimeout;
         Kind = o.Storage.Provider.Trim().Equals("postgres", StringComparison.OrdinalIgnoreCase) ? StoreKind.Postgres : StoreKind.Sqlite;
         if (Kind == StoreKind.Postgres)
         {
             // Herald's statements are few and repeated: let Npgsql prepare them (unless the connection string says otherwise).
             var postgres = new NpgsqlConnectionStringBuilder(o.Storage.ConnectionString!);
             if (!o.Storage.ConnectionString!.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)) postgres.MaxAutoPrepare = 64;
+            // A down or frozen server answers within the write timeout, not Npgsql's 15 s / 30 s defaults (unless the connection string says).
+            var seconds = (int)Math.Ceiling(o.Storage.WriteTimeout.TotalSeconds);
+            if (!Names(postgres, "Timeout")) postgres.Timeout = seconds;
+            if (!Names(postgres, "Command Timeout")) postgres.CommandTimeout = seconds;
+            if (!Names(postgres, "Cancellation Timeout")) postgres.CancellationTimeout = (int)Math.Clamp(o.Storage.WriteTimeout.TotalMilliseconds / 4, 1, 2000);
             _postgres = NpgsqlDataSource.Create(postgres.ConnectionString);
             ConnectionString = o.Storage.ConnectionString!;
             return;
@@ -38,7 +44,8 @@ public sealed class Db : IAsyncDisposable
             ? new SqliteConnectionStringBuilder { DataSource = Path.Combine(o.DataDirectory, "herald.db") }
             : new SqliteConnectionStringBuilder(o.Storage.ConnectionString);
         builder.Pooling = true;
-        builder.DefaultTimeout = 30; // also the busy wait while another writer holds the lock
+        // Also the busy wait while another process holds the write lock: past it, the write is refused as storage_unavailable.
+        builder.DefaultTimeout = Math.Max(1, (int)Math.Ceiling(o.Storage.WriteTimeout.TotalSeconds));
         var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
         if (directory is not null) PrivateFile.EnsureDirectory(directory); // database and key files: this user only
         _sqlite = builder.ToString();
@@ -48,6 +55,15 @@ public sealed class Db : IAsyncDisposable
     }
 
     public StoreKind Kind { get; }
+
+    /// <summary>Herald:Storage:WriteTimeout: the longest a request waits for the store.</summary>
+    public TimeSpan WriteTimeout { get; }
+
+    /// <summary>The SQLite database file (null on PostgreSQL): /readyz checks the free space beside it.</summary>
+    public string? SqliteFile => _sqlite is null ? null : Path.GetFullPath(new SqliteConnectionStringBuilder(_sqlite).DataSource);
+
+    private static bool Names(NpgsqlConnectionStringBuilder builder, string keyword) =>
+        builder.ConnectionString.Split(';').Any(part => part.Split('=')[0].Trim().Equals(keyword, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>SQLite checkpoints by itself only past this many log pages (16 MiB); <see cref="SqliteCheckpointer"/> does it sooner, off the write path.</summary>
     public const int AutoCheckpointPages = 4096;
@@ -87,17 +103,53 @@ public sealed class Db : IAsyncDisposable
     /// <summary>The full connection string (with credentials): for the migrator only, never for logs.</summary>
     public string ConnectionString { get; }
 
+    /// <summary>
+    /// An open connection, or <see cref="StorageUnavailableException"/> when the store does not give one within the write
+    /// timeout (a full pool, a server that accepts and never answers).
+    /// </summary>
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {
-        if (_postgres is not null)
-            return await _postgres.OpenConnectionAsync(ct);
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bound.CancelAfter(WriteTimeout);
+        try
+        {
+            if (_postgres is not null)
+                return await _postgres.OpenConnectionAsync(bound.Token);
 
-        var connection = new SqliteConnection(_sqlite);
-        await connection.OpenAsync(ct);
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText = _sqlitePragmas;
-        await pragma.ExecuteNonQueryAsync(ct);
-        return connection;
+            var connection = new SqliteConnection(_sqlite);
+            try
+            {
+                await connection.OpenAsync(bound.Token);
+                using var pragma = connection.CreateCommand();
+                pragma.CommandText = _sqlitePragmas + SqliteTestPragmas;
+                await pragma.ExecuteNonQueryAsync(bound.Token);
+                return connection;
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
+        }
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw new StorageUnavailableException($"no connection within {WriteTimeout.TotalSeconds:0.###} s", e);
+        }
+    }
+
+    /// <summary>Tests only: pragmas run on every connection after Herald's own (e.g. a max_page_count that makes the disk "full").</summary>
+    internal string SqliteTestPragmas { get; set; } = "";
+
+    private long _clearedAt;
+
+    /// <summary>Drops idle pooled connections (at most once a second), after a fault that may have broken them.</summary>
+    public void ClearPool()
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _clearedAt);
+        if (now - last < 1000 || Interlocked.CompareExchange(ref _clearedAt, now, last) != last) return;
+        if (_postgres is not null) _postgres.Clear();
+        else SqliteConnection.ClearPool(new SqliteConnection(_sqlite));
     }
 
     private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
@@ -113,7 +165,8 @@ public sealed class Db : IAsyncDisposable
     /// </summary>
     public async Task<WriteScope> BeginWriteAsync(CancellationToken ct = default, Durability durability = Durability.Flushed)
     {
-        if (Kind == StoreKind.Sqlite) await _sqliteWriter.WaitAsync(ct);
+        if (Kind == StoreKind.Sqlite && !await _sqliteWriter.WaitAsync(WriteTimeout, ct))
+            throw new StorageUnavailableException($"the database stayed locked for {WriteTimeout.TotalSeconds:0.###} s");
         try
         {
             var connection = await OpenAsync(ct);
@@ -128,6 +181,31 @@ public sealed class Db : IAsyncDisposable
         {
             if (Kind == StoreKind.Sqlite) _sqliteWriter.Release();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Moves SQLite's write-ahead log into the database file; true when all of it was moved. PASSIVE never waits for
+    /// anyone; TRUNCATE (after a fault, to give the log's disk space back) takes the writer gate so Herald's own writers
+    /// wait for it instead of colliding with it.
+    /// </summary>
+    public async Task<bool> CheckpointSqliteAsync(bool truncate, CancellationToken ct)
+    {
+        if (truncate && !await _sqliteWriter.WaitAsync(WriteTimeout, ct))
+            throw new StorageUnavailableException($"the database stayed locked for {WriteTimeout.TotalSeconds:0.###} s");
+        try
+        {
+            await using var connection = await OpenAsync(ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = truncate ? "PRAGMA wal_checkpoint(TRUNCATE)" : "PRAGMA wal_checkpoint(PASSIVE)";
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct)) return false;
+            var (busy, log, moved) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+            return busy == 0 && log == moved;
+        }
+        finally
+        {
+            if (truncate) _sqliteWriter.Release();
         }
     }
 
