@@ -16,6 +16,7 @@ using Herald.Keys;
 using Herald.Options;
 using Herald.Projects;
 using Herald.Storage;
+using Herald.Web;
 
 namespace Herald.Common;
 
@@ -37,6 +38,9 @@ public static class HeraldServices
         services.AddOptions<KeyManagementOptions>().Configure<IConfiguration, ILoggerFactory>((keys, configuration, logs) =>
             keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(
                 configuration[$"{HeraldOptions.Section}:{nameof(HeraldOptions.DataDirectory)}"] ?? new HeraldOptions().DataDirectory, "data-protection")), logs));
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(provider =>
+            new ConfigureOptions<KeyManagementOptions>(keys => keys.XmlEncryptor = new SealedXmlEncryptor(provider.GetRequiredService<Sealer>())));
+        services.AddHeraldForwardedHeaders();
         services.AddSingleton<PlanCatalog>();
         services.AddSingleton<Db>();
         services.AddSingleton<Migrator>();
@@ -104,12 +108,17 @@ public static class HeraldServices
 
     public static WebApplication UseHerald(this WebApplication app)
     {
+        var forwarded = app.Services.GetRequiredService<IOptions<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>>().Value;
+        // With no proxy configured the middleware would believe every sender, so it runs only when one is.
+        if (forwarded.KnownProxies.Count > 0 || forwarded.KnownIPNetworks.Count > 0) app.UseForwardedHeaders();
+        app.UseHeraldSecurityHeaders();
         app.UseHeraldRequestLog();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseHeraldPagingRules();
+        app.MapConsoleAssets();
         return app;
     }
 }
