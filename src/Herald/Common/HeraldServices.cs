@@ -39,7 +39,7 @@ public static class HeraldServices
             keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(
                 configuration[$"{HeraldOptions.Section}:{nameof(HeraldOptions.DataDirectory)}"] ?? new HeraldOptions().DataDirectory, "data-protection")), logs));
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(provider =>
-            new ConfigureOptions<KeyManagementOptions>(keys => keys.XmlEncryptor = new SealedXmlEncryptor(provider.GetRequiredService<Sealer>())));
+            new ConfigureOptions<KeyManagementOptions>(keys => keys.XmlEncryptor = new SealedXmlEncryptor(provider)));
         services.AddHeraldForwardedHeaders();
         services.AddSingleton<PlanCatalog>();
         services.AddSingleton<Db>();

@@ -9,13 +9,15 @@ namespace Herald.Secrets;
 /// without the master key cannot forge a console session. Keys sealed before a master-key rotation still open while the old key
 /// is listed in Herald:Secrets:PreviousKeys; Data Protection replaces its keys every 90 days anyway.
 /// </summary>
-public sealed class SealedXmlEncryptor(Sealer sealer) : IXmlEncryptor
+public sealed class SealedXmlEncryptor(IServiceProvider services) : IXmlEncryptor
 {
     public const string Context = "data-protection.key";
 
+    // The sealer (and with it the master key) is resolved on first use, not when Data Protection starts: a bad master-key setting
+    // must reach the start-up message.
     public EncryptedXmlInfo Encrypt(XElement plaintextElement)
     {
-        var element = new XElement("sealed", sealer.Seal(plaintextElement.ToString(SaveOptions.DisableFormatting), Context));
+        var element = new XElement("sealed", services.GetRequiredService<Sealer>().Seal(plaintextElement.ToString(SaveOptions.DisableFormatting), Context));
         return new EncryptedXmlInfo(element, typeof(SealedXmlDecryptor));
     }
 }
