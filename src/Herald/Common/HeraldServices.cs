@@ -17,6 +17,7 @@ using Herald.Keys;
 using Herald.Options;
 using Herald.Projects;
 using Herald.Storage;
+using Herald.Web;
 
 namespace Herald.Common;
 
@@ -47,6 +48,9 @@ public static class HeraldServices
         services.AddOptions<KeyManagementOptions>().Configure<IConfiguration, ILoggerFactory>((keys, configuration, logs) =>
             keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(
                 configuration[$"{HeraldOptions.Section}:{nameof(HeraldOptions.DataDirectory)}"] ?? new HeraldOptions().DataDirectory, "data-protection")), logs));
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(provider =>
+            new ConfigureOptions<KeyManagementOptions>(keys => keys.XmlEncryptor = new SealedXmlEncryptor(provider)));
+        services.AddHeraldForwardedHeaders();
         services.AddSingleton<PlanCatalog>();
         services.AddSingleton<Db>();
         services.AddSingleton<StorageFaultLog>();
@@ -115,12 +119,17 @@ public static class HeraldServices
 
     public static WebApplication UseHerald(this WebApplication app)
     {
+        var forwarded = app.Services.GetRequiredService<IOptions<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>>().Value;
+        // With no proxy configured the middleware would believe every sender, so it runs only when one is.
+        if (forwarded.KnownProxies.Count > 0 || forwarded.KnownIPNetworks.Count > 0) app.UseForwardedHeaders();
+        app.UseHeraldSecurityHeaders();
         app.UseHeraldRequestLog();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseHeraldPagingRules();
+        app.MapConsoleAssets();
         return app;
     }
 }

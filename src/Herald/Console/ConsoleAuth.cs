@@ -39,6 +39,23 @@ public static class ConsoleAuth
                 }
             };
         });
+        // The security headers set X-Frame-Options (DENY, or none when an operator allows embedding).
+        services.AddAntiforgery(o =>
+        {
+            o.SuppressXFrameOptionsHeader = true;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
+        services.AddSingleton<DeliveryLog>();
+        // TempData (notices and one-time secrets across a redirect) lives in a Data Protection-sealed cookie.
+        services.Configure<Microsoft.AspNetCore.Mvc.CookieTempDataProviderOptions>(o =>
+        {
+            o.Cookie.Name = "herald_flash";
+            o.Cookie.Path = "/console";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.Cookie.IsEssential = true;
+        });
         services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.AddAuthenticationSchemes(Scheme).RequireRole(Roles.Admin, Roles.Member));
         services.AddRazorPages(o =>
         {

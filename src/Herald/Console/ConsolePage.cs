@@ -17,12 +17,29 @@ public abstract class ConsolePage : PageModel
     [TempData] public string? Notice { get; set; }
     [TempData] public string? NoticeKind { get; set; }
 
+    /// <summary>A one-time signing secret, carried across the redirect in the protected TempData cookie and shown once.</summary>
+    [TempData] public string? RevealedSecret { get; set; }
+    [TempData] public string? RevealedFor { get; set; }
+
     /// <summary>Members see everything and change nothing: their posts are refused here as the API refuses them.</summary>
     protected IActionResult? RefuseMember()
     {
         if (CanChange) return null;
         Flash("Your key is a member key: it can look but not change anything.", "error");
-        return RedirectToPage();
+        return SeeOther();
+    }
+
+    /// <summary>Post/Redirect/Get: 303 See Other to a page (this one by default), so reloading shows the result and repeats nothing.</summary>
+    protected IActionResult SeeOther(string? page = null, object? values = null)
+    {
+        Response.Headers.Location = Url.Page(page ?? PageContext.ActionDescriptor.ViewEnginePath, values);
+        return StatusCode(StatusCodes.Status303SeeOther);
+    }
+
+    protected void Reveal(string? secret, string forWhat)
+    {
+        if (secret is null) return;
+        (RevealedSecret, RevealedFor) = (secret, forWhat);
     }
 
     protected void Flash(string message, string kind = "ok")

@@ -24,6 +24,26 @@ public sealed class HeraldOptions
     public DeliveryOptions Delivery { get; set; } = new();
     public EventsOptions Events { get; set; } = new();
     public RetentionOptions Retention { get; set; } = new();
+    public ConsoleOptions Console { get; set; } = new();
+    public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
+}
+
+public sealed class ConsoleOptions
+{
+    /// <summary>
+    /// Origins allowed to embed Herald's pages in a frame (CSP frame-ancestors), e.g. https://admin.example.com.
+    /// Empty (the default) forbids every frame: frame-ancestors 'none' and X-Frame-Options: DENY.
+    /// </summary>
+    public List<string> FrameAncestors { get; set; } = [];
+}
+
+/// <summary>Reverse proxies whose X-Forwarded-For/-Proto Herald believes. None by default: the headers are ignored.</summary>
+public sealed class ForwardedHeadersSettings
+{
+    /// <summary>Proxy addresses, e.g. 10.0.0.5.</summary>
+    public List<string> KnownProxies { get; set; } = [];
+    /// <summary>Proxy networks in CIDR form, e.g. 10.0.0.0/24.</summary>
+    public List<string> KnownNetworks { get; set; } = [];
 }
 
 public sealed class RetentionOptions

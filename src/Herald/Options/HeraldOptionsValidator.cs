@@ -51,6 +51,7 @@ public sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         if (o.Retention.Interval < TimeSpan.FromSeconds(1)) errors.Add("Herald:Retention:Interval must be at least 00:00:01.");
         if (o.Retention.BatchSize is < 1 or > 10_000) errors.Add("Herald:Retention:BatchSize must be between 1 and 10000.");
         ValidateSecrets(errors, o, provider);
+        ValidateWeb(errors, o);
         ValidateDelivery(errors, o.Delivery);
         if (o.Events.MaxPayloadBytes is < 1024 or > 16 * 1024 * 1024)
             errors.Add("Herald:Events:MaxPayloadBytes must be between 1024 and 16777216.");
@@ -72,6 +73,19 @@ public sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         for (var i = 0; i < o.Secrets.PreviousKeys.Count; i++)
             if (!string.IsNullOrWhiteSpace(o.Secrets.PreviousKeys[i]) && !MasterKey.TryParse(o.Secrets.PreviousKeys[i], out _, out var previousError))
                 errors.Add($"Herald:Secrets:PreviousKeys:{i} {previousError}.");
+    }
+
+    private static void ValidateWeb(List<string> errors, HeraldOptions o)
+    {
+        for (var i = 0; i < o.ForwardedHeaders.KnownProxies.Count; i++)
+            if (!System.Net.IPAddress.TryParse(o.ForwardedHeaders.KnownProxies[i], out _))
+                errors.Add($"Herald:ForwardedHeaders:KnownProxies:{i} must be an IP address such as 10.0.0.5 (got '{o.ForwardedHeaders.KnownProxies[i]}').");
+        for (var i = 0; i < o.ForwardedHeaders.KnownNetworks.Count; i++)
+            if (!System.Net.IPNetwork.TryParse(o.ForwardedHeaders.KnownNetworks[i], out _))
+                errors.Add($"Herald:ForwardedHeaders:KnownNetworks:{i} must be a CIDR network such as 10.0.0.0/24 (got '{o.ForwardedHeaders.KnownNetworks[i]}').");
+        for (var i = 0; i < o.Console.FrameAncestors.Count; i++)
+            if (!Web.SecurityHeaders.IsValidFrameAncestor(o.Console.FrameAncestors[i]))
+                errors.Add($"Herald:Console:FrameAncestors:{i} must be 'self' or an origin such as https://admin.example.com (got '{o.Console.FrameAncestors[i]}').");
     }
 
     private static void ValidateDelivery(List<string> errors, DeliveryOptions d)

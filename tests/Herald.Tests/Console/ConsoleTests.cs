@@ -46,6 +46,10 @@ public sealed class ConsoleTests
         }
     }
 
+    private static string Sign(ReceivedRequest request, string secret) => "v1," + Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(
+        Convert.FromBase64String(secret[6..]),
+        System.Text.Encoding.UTF8.GetBytes($"{request.Headers["webhook-id"]}.{request.Headers["webhook-timestamp"]}.{request.Body}")));
+
     [Fact]
     public async Task An_admin_installs_tests_disables_and_reads_the_delivery_log_in_the_browser()
     {
@@ -67,6 +71,7 @@ public sealed class ConsoleTests
         await slack.GetByRole(AriaRole.Button, new() { Name = "Install" }).ClickAsync();
         var error = page.Locator("section[data-listing=slack] .field-error");
         await Assertions.Expect(error).ToContainTextAsync("hooks.slack.com");
+        await Assertions.Expect(slack.GetByLabel("Destination URL")).ToHaveValueAsync("https://evil.example.com/services/T0/B0/X"); // kept
 
         // Install a custom webhook pointing at the loopback receiver.
         var custom = page.Locator("section[data-listing=custom-webhook]");
@@ -76,12 +81,18 @@ public sealed class ConsoleTests
         await custom.GetByLabel("Destination URL").FillAsync($"http://127.0.0.1:{receiver.Port}/hook/{token}");
         await custom.GetByRole(AriaRole.Button, new() { Name = "Install" }).ClickAsync();
         await ExpectPageAsync(page, "/console/connectors", herald);
-        await Assertions.Expect(page.Locator(".notice")).ToContainTextAsync("mkfp_");
+        await Assertions.Expect(page.Locator(".notice").First).ToContainTextAsync("mkfp_");
         Assert.DoesNotContain(token, await page.ContentAsync());
+        // A custom webhook is signed: its secret is shown once, after the redirect.
+        var installSecret = await page.Locator("[data-secret]").InnerTextAsync();
+        Assert.StartsWith("whsec_", installSecret);
+        await page.ReloadAsync();
+        Assert.DoesNotContain(installSecret, await page.ContentAsync());
+        Assert.Equal(1, await page.Locator("tr[data-destination]").CountAsync());
 
         // Test shows the inline result.
         await page.GetByRole(AriaRole.Button, new() { Name = "Test billing hook" }).ClickAsync();
-        await Assertions.Expect(page.Locator(".notice")).ToContainTextAsync("delivered_200");
+        await Assertions.Expect(page.Locator(".notice").First).ToContainTextAsync("delivered_200");
 
         // Events through the API, then the delivery log in the browser.
         using var api = new HttpClient { BaseAddress = herald.BaseAddress };
@@ -175,6 +186,7 @@ public sealed class ConsoleTests
     public async Task Webhooks_show_their_secret_once_and_the_budget_page_shows_spend_against_the_marks()
     {
         await using var browser = await BrowserSession.StartAsync();
+        await using var receiver = await TestReceiver.StartAsync(https: false);
         var directory = Directory.CreateTempSubdirectory("herald-console-").FullName;
         await using var herald = HeraldProcess.Start(directory, Environment());
         await herald.WaitUntilHealthyAsync();
@@ -185,17 +197,50 @@ public sealed class ConsoleTests
         await page.GetByLabel("Endpoint URL").FillAsync("https://localhost/hook");
         await page.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
         await Assertions.Expect(page.Locator("#url-error")).ToBeVisibleAsync(); // refused next to the field
-        await page.GetByLabel("Endpoint URL").FillAsync("http://127.0.0.1:9/hook");
+        await Assertions.Expect(page.GetByLabel("Endpoint URL")).ToHaveValueAsync("https://localhost/hook"); // what was typed is kept
+        await page.GetByLabel("Name").FillAsync("signup relay");
+        await page.GetByLabel("Endpoint URL").FillAsync($"http://127.0.0.1:{receiver.Port}/hook");
         await page.GetByLabel("Events").FillAsync("auth.signup, db.*");
         await page.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
+        await ExpectPageAsync(page, "/console/webhooks", herald); // Post/Redirect/Get
         var secret = await page.Locator("[data-secret]").InnerTextAsync();
         Assert.StartsWith("whsec_", secret);
-        await page.GotoAsync(new Uri(herald.BaseAddress, "/console/webhooks").ToString());
-        Assert.DoesNotContain(secret, await page.ContentAsync()); // shown once
-        await page.GetByRole(AriaRole.Button, new() { Name = "Rotate secret of 127.0.0.1" }).ClickAsync();
+        await page.ReloadAsync(); // repeats the GET, not the POST: no second webhook, and the secret is gone
+        Assert.DoesNotContain(secret, await page.ContentAsync());
+        await Assertions.Expect(page.Locator("tr[data-webhook]")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("tr[data-webhook] td").First).ToHaveTextAsync("signup relay");
+
+        // Rotate asks first; dismissing changes nothing.
+        string? question = null;
+        var accept = false;
+        page.Dialog += async (_, dialog) => { question = dialog.Message; if (accept) await dialog.AcceptAsync(); else await dialog.DismissAsync(); };
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rotate secret of signup relay" }).ClickAsync();
+        Assert.StartsWith("Rotate the signing secret of signup relay?", question);
+        Assert.Equal(0, await page.Locator("[data-secret]").CountAsync());
+        accept = true;
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rotate secret of signup relay" }).ClickAsync();
         var rotated = await page.Locator("[data-secret]").InnerTextAsync();
         Assert.StartsWith("whsec_", rotated);
         Assert.NotEqual(secret, rotated);
+        await page.ReloadAsync(); // no second rotation: the secret just shown keeps verifying, and it is not shown again
+        Assert.DoesNotContain(rotated, await page.ContentAsync());
+        // Exactly one rotation: a delivery is signed with the rotated secret and, during the overlap, with the first one.
+        using var check = new HttpClient { BaseAddress = herald.BaseAddress };
+        check.DefaultRequestHeaders.Authorization = new("Bearer", HeraldFactory.AdminKey);
+        (await check.PostAsJsonAsync("/v1/events", new { type = "db.insert", data = new { id = 1 } })).EnsureSuccessStatusCode();
+        var delivered = Assert.Single(await receiver.WaitForAsync(1));
+        var signatures = delivered.Headers["webhook-signature"].Split(' ');
+        Assert.Equal(2, signatures.Length);
+        Assert.Contains(Sign(delivered, rotated), signatures);
+        Assert.Contains(Sign(delivered, secret), signatures);
+
+        // The webhooks page tests, disables and deletes too.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Test signup relay" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".notice").First).ToContainTextAsync("Test of signup relay");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Disable signup relay" }).ClickAsync();
+        await Assertions.Expect(page.Locator("tr[data-webhook] .status").First).ToHaveTextAsync("disabled");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete signup relay" }).ClickAsync();
+        await Assertions.Expect(page.Locator("tr[data-webhook]")).ToHaveCountAsync(0);
 
         await page.GotoAsync(new Uri(herald.BaseAddress, "/console/budget").ToString());
         await page.GetByLabel("Budget in USD").FillAsync("lots");

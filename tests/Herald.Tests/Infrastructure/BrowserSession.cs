@@ -45,13 +45,16 @@ public sealed class BrowserSession : IAsyncDisposable
         return await context.NewPageAsync();
     }
 
-    /// <summary>docs/screenshots/ in the repository, where the README's pictures live.</summary>
+    /// <summary>
+    /// TestResults/screenshots/ in the repository (git-ignored, so a test run leaves a clean clone clean);
+    /// scripts/refresh-screenshots.sh copies them to docs/screenshots for the README.
+    /// </summary>
     public static string ScreenshotPath(string name)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Herald.slnx")))
-                return Path.Combine(Directory.CreateDirectory(Path.Combine(dir.FullName, "docs", "screenshots")).FullName, name);
-        return Path.Combine(Path.GetTempPath(), name);
+                return Path.Combine(Directory.CreateDirectory(Path.Combine(dir.FullName, "TestResults", "screenshots")).FullName, name);
+        return Path.Combine(Directory.CreateTempSubdirectory("herald-screenshots-").FullName, name);
     }
 
     public async ValueTask DisposeAsync()

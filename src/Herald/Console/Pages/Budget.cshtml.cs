@@ -31,6 +31,6 @@ public sealed class BudgetModel(ProjectStore projects, BudgetService budgets) : 
         }
         await projects.UpdateAsync(ProjectId, null, null, value, value is null, ct);
         Flash(value is null ? "The budget was removed." : $"The monthly budget is now {value:$#,##0.00}.");
-        return RedirectToPage();
+        return SeeOther();
     }
 }

@@ -8,6 +8,7 @@ public sealed class IndexModel(DestinationService destinations) : ConsolePage
 {
     public string? Submitted { get; private set; }
     public string? Name { get; private set; }
+    public string? EnteredUrl { get; private set; }
     public string? Events { get; private set; }
     public string? Categories { get; private set; }
 
@@ -22,7 +23,7 @@ public sealed class IndexModel(DestinationService destinations) : ConsolePage
         if (RefuseMember() is { } refused) return refused;
         var listing = Listings.BySlug(slug);
         if (listing is null) return NotFound();
-        (Submitted, Name, Events, Categories) = (slug, name, events, categories);
+        (Submitted, Name, EnteredUrl, Events, Categories) = (slug, name, url, events, categories);
 
         var (destination, problem) = await destinations.CreateAsync(ProjectId, new DestinationInput
         {
@@ -40,6 +41,7 @@ public sealed class IndexModel(DestinationService destinations) : ConsolePage
             return Page();
         }
         Flash($"Installed {destination!.Name}: delivering to {destination.DestinationHost} (fingerprint {destination.UrlFingerprint}).");
-        return RedirectToPage("/Connectors");
+        if (listing.Kind == DestinationKinds.Webhook) Reveal(destinations.OpenSigningSecret(destination), $"{destination.Name} ({destination.DestinationHost})");
+        return SeeOther("/Connectors");
     }
 }

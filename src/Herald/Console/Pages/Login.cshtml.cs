@@ -21,6 +21,6 @@ public sealed class LoginModel(KeyStore keys) : ConsolePage
             return Page();
         }
         await ConsoleAuth.SignInAsync(HttpContext, found);
-        return LocalRedirect("/console");
+        return SeeOther("/Index");
     }
 }

@@ -10,6 +10,6 @@ public sealed class LogoutModel : ConsolePage
     public async Task<IActionResult> OnPostAsync()
     {
         await HttpContext.SignOutAsync(ConsoleAuth.Scheme);
-        return LocalRedirect("/console/login");
+        return SeeOther("/Login");
     }
 }

@@ -41,10 +41,13 @@ public static class MarketplaceApi
             Url = request.Url,
             Events = request.Events,
             Categories = request.Filters?.Categories,
+            SigningSecret = request.Secret,
             Fields = Fields,
         }, ct);
         if (problem is not null) return problem;
-        var response = InstallationResponse.From(destination!);
+        // A custom webhook is signed: the secret Herald generated is shown here once (a chosen one is not echoed back).
+        var generated = listing.Kind == DestinationKinds.Webhook && request.Secret is null ? destinations.OpenSigningSecret(destination!) : null;
+        var response = InstallationResponse.Installed(destination!, generated);
         return TypedResults.Created($"/v2/marketplace/installations/{response.Id}", response);
     }
 

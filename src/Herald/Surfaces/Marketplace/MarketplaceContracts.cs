@@ -19,7 +19,8 @@ public sealed record ListingResponse(
         });
 }
 
-public sealed record InstallRequest(string? ListingSlug, string? Name, string? Url, List<string>? Events, InstallFilters? Filters);
+/// <summary>An install; <c>secret</c> (whsec_…) chooses a custom webhook's signing secret, otherwise Herald generates one.</summary>
+public sealed record InstallRequest(string? ListingSlug, string? Name, string? Url, List<string>? Events, InstallFilters? Filters, string? Secret = null);
 
 public sealed record InstallFilters(List<string>? Categories);
 
@@ -28,8 +29,13 @@ public sealed record UpdateInstallationRequest(string? Status, string? Name);
 /// <summary>An installation exactly as the marketplace shows it: host and fingerprint, never the URL.</summary>
 public sealed record InstallationResponse(
     string Id, string Object, string ListingSlug, string Name, string Status, string DestinationHost, string SecretFingerprint,
-    string? LastDeliveryStatus, DateTime? LastDeliveryAt)
+    string? LastDeliveryStatus, DateTime? LastDeliveryAt,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    string? SigningSecret = null)
 {
+    /// <summary>The install answer: a custom webhook's generated signing secret is in it, once; no later answer shows it.</summary>
+    public static InstallationResponse Installed(DestinationRecord d, string? generatedSecret) => From(d) with { SigningSecret = generatedSecret };
+
     public static InstallationResponse From(DestinationRecord d) => new(
         InstallationIds.From(d.Id), "marketplace_installation", Listings.ByKind(d.Kind).Slug, d.Name, d.Status, d.DestinationHost,
         d.UrlFingerprint, d.LastDeliveryStatus, Clock.FromMs(d.LastDeliveryAt));
