@@ -126,6 +126,7 @@ public sealed class BudgetTests
         Assert.Equal(100m, budget.GetProperty("monthly_budget_usd").GetDecimal());
         await herald.Operator().PostJson("/v1/usage", new { amount_usd = 1 }).Problem(HttpStatusCode.Forbidden, "forbidden");
     }
+
     [Theory, MemberData(nameof(Stores.All), MemberType = typeof(Stores))]
     public async Task Crossed_follows_the_current_budget_and_alerted_keeps_what_was_sent(string store)
     {
