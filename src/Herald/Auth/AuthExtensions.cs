@@ -21,6 +21,7 @@ public static class AuthExtensions
             .AddPolicy(AdminPolicy, p => p.RequireRole(Roles.Admin, Roles.Operator))
             .AddPolicy(ProjectKeyPolicy, p => p.RequireRole(Roles.Admin, Roles.Member))
             .AddPolicy(ProjectAdminPolicy, p => p.RequireRole(Roles.Admin));
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, RoleProblemHandler>();
         return services;
     }
 }

@@ -28,7 +28,7 @@ public sealed class BudgetService(Db db, ProjectStore projects, EventPublisher p
         await using (var connection = await db.OpenAsync(ct))
         {
             if (idempotencyKey is not null && await FindAsync(connection, null, projectId, idempotencyKey, ct) is { } earlier)
-                return new UsageResult(earlier, [], Replayed: true);
+                return new UsageResult(earlier, await AlertsOfAsync(connection, earlier, ct), Replayed: true);
             try
             {
                 await using var tx = await connection.BeginTransactionAsync(ct);
@@ -66,7 +66,7 @@ public sealed class BudgetService(Db db, ProjectStore projects, EventPublisher p
                 await using var again = await db.OpenAsync(ct);
                 var first = await FindAsync(again, null, projectId, idempotencyKey, ct);
                 if (first is null) throw;
-                return new UsageResult(first, [], Replayed: true);
+                return new UsageResult(first, await AlertsOfAsync(again, first, ct), Replayed: true);
             }
         }
 
@@ -125,6 +125,18 @@ public sealed class BudgetService(Db db, ProjectStore projects, EventPublisher p
         return new BudgetView(project, cycle, spend, alerts.ToDictionary(a => a.Key, a => (a.Value.CreatedAt, a.Value.EventId)));
     }
 
+    /// <summary>
+    /// The alerts a stored report triggered, so a replay answers what the report first answered. An alert row records the cycle
+    /// spend of the report that inserted it, in the same transaction; reports add positive amounts one after another on the cycle's
+    /// row, so within a cycle that spend names exactly one report.
+    /// </summary>
+    private static async Task<IReadOnlyList<int>> AlertsOfAsync(DbConnection connection, UsageRow report, CancellationToken ct) =>
+        (await connection.QueryAsync<int>(new CommandDefinition("""
+            SELECT threshold_pct FROM budget_alerts
+            WHERE project_id = @ProjectId AND cycle = @Cycle AND cycle_spend_micros = @CycleSpendAfterMicros
+            ORDER BY threshold_pct
+            """, report, cancellationToken: ct))).ToList();
+
     private static async Task<UsageRow?> FindAsync(DbConnection connection, DbTransaction? tx, string projectId, string key, CancellationToken ct) =>
         await connection.QuerySingleOrDefaultAsync<UsageRow>(new CommandDefinition("""
             SELECT id AS Id, project_id AS ProjectId, cycle AS Cycle, amount_micros AS AmountMicros, occurred_at AS OccurredAt,
@@ -163,4 +175,9 @@ public sealed record UsageRow
 
 public sealed record UsageResult(UsageRow Report, IReadOnlyList<int> AlertsTriggered, bool Replayed);
 
-public sealed record BudgetView(ProjectRecord Project, string Cycle, long SpendMicros, IReadOnlyDictionary<int, (long CreatedAt, string? EventId)> Alerts);
+/// <summary>A project's budget this cycle. <see cref="Alerts"/> are the alerts already sent this cycle, whatever the budget is now.</summary>
+public sealed record BudgetView(ProjectRecord Project, string Cycle, long SpendMicros, IReadOnlyDictionary<int, (long CreatedAt, string? EventId)> Alerts)
+{
+    /// <summary>Whether this cycle's spend has reached <paramref name="pct"/> % of the current budget (false without a budget).</summary>
+    public bool Crossed(int pct) => Project.Budget is { } budget && SpendMicros * 100 >= Money.ToMicros(budget) * pct;
+}

@@ -78,10 +78,14 @@ public sealed record BudgetResponse(
             BudgetService.Thresholds.Select(pct =>
             {
                 var alerted = view.Alerts.TryGetValue(pct, out var alert);
-                return new ThresholdResponse(pct, budget is null ? null : budget.Value * pct / 100, alerted,
+                return new ThresholdResponse(pct, budget is null ? null : budget.Value * pct / 100, view.Crossed(pct), alerted,
                     alerted ? Clock.FromMs(alert.CreatedAt) : null, alerted ? alert.EventId : null);
             }).ToList());
     }
 }
 
-public sealed record ThresholdResponse(int ThresholdPct, decimal? AmountUsd, bool Crossed, DateTime? AlertedAt, string? EventId);
+/// <summary>
+/// One threshold: <c>crossed</c> — this cycle's spend has reached it under the current budget; <c>alerted</c> — its alert was
+/// already sent this cycle (alerts are sent once per threshold per cycle, so raising the budget can leave one alerted but not crossed).
+/// </summary>
+public sealed record ThresholdResponse(int ThresholdPct, decimal? AmountUsd, bool Crossed, bool Alerted, DateTime? AlertedAt, string? EventId);

@@ -88,7 +88,8 @@ public static class DeliveriesApi
             return Problems.Validation("secret", "only custom webhooks are signed.");
         var (secret, until, problem) = await service.RotateSecretAsync(destination, request?.Secret, options.Value.Delivery.SecretRotationOverlap, ct);
         return problem ?? (Results<Ok<RotatedSecretResponse>, ProblemHttpResult>)TypedResults.Ok(
-            new RotatedSecretResponse("signing_secret", secret!, until?.UtcDateTime));
+            new RotatedSecretResponse("signing_secret", secret!, until?.UtcDateTime,
+                DestinationService.SecretWarnings(request?.Secret) is { Count: > 0 } warnings ? warnings : null));
     }
 
     private static async Task<DestinationRecord?> FindDestination(string id, HttpContext http, DestinationStore destinations, CancellationToken ct) =>
@@ -98,4 +99,6 @@ public static class DeliveriesApi
 public sealed record RecoverRequest(DateTimeOffset? Since);
 public sealed record RecoverResponse(string Object, int Requeued);
 public sealed record RotateSecretRequest(string? Secret);
-public sealed record RotatedSecretResponse(string Object, string Secret, DateTime? PreviousSecretValidUntil);
+public sealed record RotatedSecretResponse(string Object, string Secret, DateTime? PreviousSecretValidUntil,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyList<string>? Warnings = null);

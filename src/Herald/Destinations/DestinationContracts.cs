@@ -23,5 +23,8 @@ public sealed record DestinationResponse(
         d.CircuitState, d.CircuitState == "closed" ? null : Clock.FromMs(d.CircuitReopensAt));
 }
 
-/// <summary>Returned once, when a destination is created with a generated signing secret.</summary>
-public sealed record CreatedDestinationResponse(DestinationResponse Destination, string? SigningSecret);
+/// <summary>Returned once, when a destination is created (with its generated signing secret, and warnings about a chosen one).</summary>
+public sealed record CreatedDestinationResponse(
+    DestinationResponse Destination, string? SigningSecret,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyList<string>? Warnings = null);

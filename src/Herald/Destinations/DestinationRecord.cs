@@ -11,6 +11,8 @@ public sealed record DestinationRecord
     public required string UrlSealed { get; init; }
     public required string UrlFingerprint { get; init; }
     public required string DestinationHost { get; init; }
+    /// <summary>The surface through which the current URL was set (null when unknown); seed 002 shows its own URLs to admins.</summary>
+    public string? UrlSetBy { get; init; }
     public string HttpMethod { get; init; } = "POST";
     public string? HeadersSealed { get; init; }
     public string? SigningSecretSealed { get; init; }

@@ -63,6 +63,7 @@ public sealed partial class DestinationService(
             UrlSealed = sealer.Seal(input.Url!.Trim(), SealedColumns.DestinationUrl.Context(id)),
             UrlFingerprint = fingerprints.Of(input.Url!.Trim()),
             DestinationHost = url.Host!,
+            UrlSetBy = input.Surface,
             HttpMethod = method,
             HeadersSealed = headers is null ? null : sealer.Seal(JsonSerializer.Serialize(headers), SealedColumns.DestinationHeaders.Context(id)),
             SigningSecretSealed = secret is null ? null : sealer.Seal(secret, SealedColumns.DestinationSecret.Context(id)),
@@ -117,6 +118,7 @@ public sealed partial class DestinationService(
                 UrlSealed = sealer.Seal(change.Url.Trim(), SealedColumns.DestinationUrl.Context(current.Id)),
                 UrlFingerprint = fingerprints.Of(change.Url.Trim()),
                 DestinationHost = url.Host!,
+                UrlSetBy = change.Surface,
             };
         }
         if (!v.IsValid) return (null, v.Problem());
@@ -161,6 +163,22 @@ public sealed partial class DestinationService(
 
     public static IReadOnlyList<string>? CategoriesOf(DestinationRecord d) =>
         d.Categories is null ? null : JsonSerializer.Deserialize<string[]>(d.Categories);
+
+    public const string NonBase64SecretWarning =
+        "This secret is not base64 after 'whsec_', so Standard Webhooks libraries (such as the standardwebhooks packages) cannot use it " +
+        "to verify the webhook-signature header. Verify the X-Herald-Signature header instead (hex HMAC-SHA256 of the raw body, keyed " +
+        "with the whole secret string), or use a secret of the form whsec_<base64>, such as the one Herald generates when none is given.";
+
+    /// <summary>What a caller should know about the secret they chose (none for generated secrets).</summary>
+    public static IReadOnlyList<string> SecretWarnings(string? chosen) =>
+        chosen is not null && !IsStandardSecret(chosen) ? [NonBase64SecretWarning] : [];
+
+    /// <summary>True when the part after "whsec_" is base64, as Standard Webhooks libraries require.</summary>
+    public static bool IsStandardSecret(string secret)
+    {
+        var encoded = secret.StartsWith("whsec_", StringComparison.Ordinal) ? secret[6..] : secret;
+        return encoded.Length > 0 && Convert.TryFromBase64String(encoded, new byte[encoded.Length], out _);
+    }
 
     /// <summary>A Standard Webhooks secret: "whsec_" + base64 of 24 random bytes.</summary>
     public static string NewSigningSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
@@ -260,6 +278,8 @@ public sealed record DestinationChange
     public Optional<IReadOnlyDictionary<string, string>?> Headers { get; init; }
     public IReadOnlyList<string>? Events { get; init; }
     public Optional<IReadOnlyList<string>?> Categories { get; init; }
+    /// <summary>The surface making the change (recorded with a new URL; null when the change comes from elsewhere).</summary>
+    public string? Surface { get; init; }
     public ChangeFieldNames Fields { get; init; } = ChangeFieldNames.Default;
 }
 

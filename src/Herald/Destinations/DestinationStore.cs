@@ -11,7 +11,7 @@ public sealed class DestinationStore(Db db, TimeProvider time)
 {
     public const string Columns = """
         id AS Id, project_id AS ProjectId, kind AS Kind, surface AS Surface, name AS Name, url_sealed AS UrlSealed,
-        url_fingerprint AS UrlFingerprint, destination_host AS DestinationHost, http_method AS HttpMethod,
+        url_fingerprint AS UrlFingerprint, destination_host AS DestinationHost, url_set_by AS UrlSetBy, http_method AS HttpMethod,
         headers_sealed AS HeadersSealed, signing_secret_sealed AS SigningSecretSealed,
         previous_secret_sealed AS PreviousSecretSealed, previous_secret_expires_at AS PreviousSecretExpiresAt,
         event_types AS EventTypes, categories AS Categories, status AS Status, last_delivery_status AS LastDeliveryStatus,
@@ -37,9 +37,9 @@ public sealed class DestinationStore(Db db, TimeProvider time)
             if (count >= limit) return false;
         }
         await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO destinations (id, project_id, kind, surface, name, url_sealed, url_fingerprint, destination_host, http_method,
+            INSERT INTO destinations (id, project_id, kind, surface, name, url_sealed, url_fingerprint, destination_host, url_set_by, http_method,
                 headers_sealed, signing_secret_sealed, event_types, categories, status, created_at, updated_at)
-            VALUES (@Id, @ProjectId, @Kind, @Surface, @Name, @UrlSealed, @UrlFingerprint, @DestinationHost, @HttpMethod,
+            VALUES (@Id, @ProjectId, @Kind, @Surface, @Name, @UrlSealed, @UrlFingerprint, @DestinationHost, @UrlSetBy, @HttpMethod,
                 @HeadersSealed, @SigningSecretSealed, @EventTypes, @Categories, @Status, @CreatedAt, @UpdatedAt)
             """, d, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
@@ -77,7 +77,7 @@ public sealed class DestinationStore(Db db, TimeProvider time)
     private static readonly (string Column, Func<DestinationRecord, object?> Value)[] Changeable =
     [
         ("name", d => d.Name), ("url_sealed", d => d.UrlSealed), ("url_fingerprint", d => d.UrlFingerprint),
-        ("destination_host", d => d.DestinationHost), ("http_method", d => d.HttpMethod), ("headers_sealed", d => d.HeadersSealed),
+        ("destination_host", d => d.DestinationHost), ("url_set_by", d => d.UrlSetBy), ("http_method", d => d.HttpMethod), ("headers_sealed", d => d.HeadersSealed),
         ("event_types", d => d.EventTypes), ("categories", d => d.Categories), ("status", d => d.Status), ("failing_since", d => d.FailingSince),
     ];
 

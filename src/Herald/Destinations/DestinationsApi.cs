@@ -43,7 +43,8 @@ public static class DestinationsApi
         if (problem is not null) return problem;
         var generatedSecret = request.Secret is null ? destinations.OpenSigningSecret(destination!) : null;
         return TypedResults.Created($"/v1/destinations/{destination!.Id}",
-            new CreatedDestinationResponse(DestinationResponse.From(destination), generatedSecret));
+            new CreatedDestinationResponse(DestinationResponse.From(destination), generatedSecret,
+                DestinationService.SecretWarnings(request.Secret) is { Count: > 0 } warnings ? warnings : null));
     }
 
     private static async Task<Ok<ListResponse<DestinationResponse>>> List(

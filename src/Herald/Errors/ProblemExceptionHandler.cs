@@ -38,7 +38,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, Sto
 
     /// <summary>503 storage_unavailable: nothing was stored; the same request may be sent again after Retry-After.</summary>
     public static Microsoft.AspNetCore.Mvc.ProblemDetails StorageUnavailable(string? detail = null) =>
-        Problems.Create(StatusCodes.Status503ServiceUnavailable, "storage_unavailable", "Herald's store cannot take this request now.",
+        Problems.Create(StatusCodes.Status503ServiceUnavailable, ProblemCodes.StorageUnavailable, "Herald's store cannot take this request now.",
             detail ?? $"The request was not acknowledged. Send it again in {StorageFault.RetryAfterSeconds} s, with the same Idempotency-Key " +
             "if it had one; GET /readyz tells when Herald is ready again.");
 

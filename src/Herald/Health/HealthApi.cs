@@ -33,7 +33,7 @@ public static class HealthApi
         if (db.SqliteFile is { } file && FreeBytes(file) is { } free && free < minFree)
         {
             logger.LogWarning("Readiness check failed: {Free} bytes free beside the database, below Herald:Storage:MinFreeBytes ({Min}).", free, minFree);
-            return Unready(http, "storage_unavailable", "The data directory is almost full.",
+            return Unready(http, ProblemCodes.StorageUnavailable, "The data directory is almost full.",
                 $"{free} bytes free in the data directory, below Herald__Storage__MinFreeBytes ({minFree}).");
         }
 
@@ -45,21 +45,21 @@ public static class HealthApi
             ct.ThrowIfCancellationRequested();
             _ = probe.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted); // observed, finishes on its own
             logger.LogWarning("Readiness check failed: the database did not answer within 2 s.");
-            return Unready(http, "database_unavailable", "The database is not answering.", "The database did not answer within 2 s.");
+            return Unready(http, ProblemCodes.DatabaseUnavailable, "The database is not answering.", "The database did not answer within 2 s.");
         }
         try
         {
             var problem = await probe;
             if (problem is null) return TypedResults.Ok(new HealthResponse("ready"));
             logger.LogWarning("Readiness check failed: {Reason}", problem);
-            return Unready(http, "storage_unavailable", "The database cannot take writes.", problem);
+            return Unready(http, ProblemCodes.StorageUnavailable, "The database cannot take writes.", problem);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
             var frozen = ex is OperationCanceledException || timeout.IsCancellationRequested;
             var reason = StorageFault.Classify(ex) ?? ex.GetType().Name;
             logger.LogWarning("Readiness check failed: the database {What} ({Error}).", frozen ? "did not answer within 2 s" : "is not reachable", reason);
-            return Unready(http, "database_unavailable", frozen ? "The database is not answering." : "The database is not reachable.",
+            return Unready(http, ProblemCodes.DatabaseUnavailable, frozen ? "The database is not answering." : "The database is not reachable.",
                 frozen ? "The database did not answer within 2 s." : $"The database is not reachable ({reason}).");
         }
     }

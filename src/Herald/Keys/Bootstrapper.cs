@@ -45,8 +45,8 @@ public sealed class Bootstrapper(Db db, ProjectStore projects, KeyStore keys, IO
             NullIfEmpty(o.OperatorKey), connection, tx, ct);
 
         var generated = new StringBuilder();
-        if (NullIfEmpty(o.AdminKey) is null) generated.AppendLine($"HERALD_ADMIN_KEY={adminSecret}");
-        if (NullIfEmpty(o.OperatorKey) is null) generated.AppendLine($"HERALD_OPERATOR_KEY={operatorSecret}");
+        if (NullIfEmpty(o.AdminKey) is null) generated.AppendLine($"export HERALD_ADMIN_KEY={adminSecret}");
+        if (NullIfEmpty(o.OperatorKey) is null) generated.AppendLine($"export HERALD_OPERATOR_KEY={operatorSecret}");
         if (generated.Length > 0) WriteKeysFile(project.Id, generated.ToString());
 
         await tx.CommitAsync(ct);
@@ -64,7 +64,8 @@ public sealed class Bootstrapper(Db db, ProjectStore projects, KeyStore keys, IO
         PrivateFile.EnsureDirectory(options.Value.DataDirectory);
         var content = $"""
             # Herald bootstrap keys, created {time.GetUtcNow():u}. They are shown only here: store them safely, then delete this file.
-            HERALD_PROJECT_ID={projectId}
+            # `source` this file in a POSIX shell: the exports reach the commands the shell starts.
+            export HERALD_PROJECT_ID={projectId}
             {keyLines}
             """;
         PrivateFile.Write(KeysFilePath, content);

@@ -126,4 +126,80 @@ public sealed class BudgetTests
         Assert.Equal(100m, budget.GetProperty("monthly_budget_usd").GetDecimal());
         await herald.Operator().PostJson("/v1/usage", new { amount_usd = 1 }).Problem(HttpStatusCode.Forbidden, "forbidden");
     }
+
+    [Theory, MemberData(nameof(Stores.All), MemberType = typeof(Stores))]
+    public async Task Crossed_follows_the_current_budget_and_alerted_keeps_what_was_sent(string store)
+    {
+        var (herald, projectId) = await StartAsync(store, 50m);
+        await using var _h = herald;
+        var admin = herald.Admin();
+        Assert.Equal([50, 80, 100], (await admin.PostJson("/v1/usage", new { amount_usd = 51.20m }).Json(HttpStatusCode.Created))
+            .GetProperty("alerts_triggered").EnumerateArray().Select(a => a.GetInt32()));
+        var raised = await admin.PutAsync($"/v1/projects/{projectId}/budget", JsonContent.Create(new { monthly_budget_usd = 80 })).Json(HttpStatusCode.OK);
+        Assert.Equal(64.0m, raised.GetProperty("percent_used").GetDecimal());
+        foreach (var budget in new[] { raised, await admin.GetAsync($"/v1/projects/{projectId}/budget").Json(HttpStatusCode.OK) })
+        {
+            var thresholds = budget.GetProperty("thresholds").EnumerateArray().ToDictionary(t => t.GetProperty("threshold_pct").GetInt32());
+            Assert.True(thresholds[50].GetProperty("crossed").GetBoolean());
+            Assert.False(thresholds[80].GetProperty("crossed").GetBoolean());
+            Assert.False(thresholds[100].GetProperty("crossed").GetBoolean());
+            Assert.All(thresholds.Values, t =>
+            {
+                Assert.True(t.GetProperty("alerted").GetBoolean());
+                Assert.StartsWith("evt_", t.Str("event_id"));
+            });
+        }
+
+        // The console page says the same.
+        var console = herald.CreateClient();
+        var login = await console.GetStringAsync("/console/login");
+        var token = System.Text.RegularExpressions.Regex.Match(login, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.NotEmpty(token);
+        (await console.PostAsync("/console/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["key"] = HeraldFactory.AdminKey, ["__RequestVerificationToken"] = token,
+        }))).EnsureSuccessStatusCode();
+        var page = System.Net.WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Replace(await console.GetStringAsync("/console/budget"), "<[^>]+>", ""));
+        Assert.Contains("Crossed: 50%.", page);
+        Assert.Contains("Alerts sent this month: 50%, 80%, 100%.", page);
+        Assert.DoesNotContain("Crossed: 50%, 80%", page);
+
+        // No budget: nothing is crossed, what was sent stays alerted.
+        var removed = await admin.PutAsync($"/v1/projects/{projectId}/budget", JsonContent.Create(new { monthly_budget_usd = (decimal?)null })).Json(HttpStatusCode.OK);
+        Assert.All(removed.GetProperty("thresholds").EnumerateArray(), t =>
+        {
+            Assert.False(t.GetProperty("crossed").GetBoolean());
+            Assert.True(t.GetProperty("alerted").GetBoolean());
+        });
+    }
+
+    [Theory, MemberData(nameof(Stores.All), MemberType = typeof(Stores))]
+    public async Task A_replayed_report_answers_exactly_what_the_first_answered(string store)
+    {
+        var (herald, _) = await StartAsync(store, 50m);
+        await using var _h = herald;
+        var admin = herald.Admin();
+        async Task<(HttpStatusCode Status, string Body, bool Replayed)> Report(string key, decimal amount)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/usage") { Content = JsonContent.Create(new { amount_usd = amount }) };
+            request.Headers.Add("Idempotency-Key", key);
+            var response = await admin.SendAsync(request);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync(), response.Headers.Contains("Idempotent-Replayed"));
+        }
+
+        var first = await Report("invoice-1", 41.20m);
+        Assert.Equal(HttpStatusCode.Created, first.Status);
+        Assert.Equal([50, 80], System.Text.Json.JsonDocument.Parse(first.Body).RootElement.GetProperty("alerts_triggered").EnumerateArray().Select(a => a.GetInt32()));
+        var other = await Report("invoice-2", 10m); // another report after it: crosses 100 %
+        Assert.Equal([100], System.Text.Json.JsonDocument.Parse(other.Body).RootElement.GetProperty("alerts_triggered").EnumerateArray().Select(a => a.GetInt32()));
+        var none = await Report("invoice-3", 1m);
+
+        foreach (var (key, original) in new[] { ("invoice-1", first), ("invoice-2", other), ("invoice-3", none) })
+        {
+            var replay = await Report(key, key == "invoice-1" ? 41.20m : key == "invoice-2" ? 10m : 1m);
+            Assert.Equal(original.Status, replay.Status);
+            Assert.Equal(original.Body, replay.Body);
+            Assert.True(replay.Replayed);
+        }
+    }
 }

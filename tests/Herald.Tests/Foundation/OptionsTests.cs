@@ -56,7 +56,7 @@ public sealed class OptionsTests
         Assert.True(File.Exists(Path.Combine(directory, "data", "herald.db")));
         var keysFile = Path.Combine(directory, "data", "bootstrap-keys.env");
         Assert.True(File.Exists(keysFile));
-        var adminKey = File.ReadAllLines(keysFile).Single(l => l.StartsWith("HERALD_ADMIN_KEY=")).Split('=', 2)[1];
+        var adminKey = File.ReadAllLines(keysFile).Single(l => l.StartsWith("export HERALD_ADMIN_KEY=")).Split('=', 2)[1];
 
         using var client = new HttpClient { BaseAddress = herald.BaseAddress };
         client.DefaultRequestHeaders.Authorization = new("Bearer", adminKey);

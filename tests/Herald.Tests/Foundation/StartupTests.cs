@@ -40,8 +40,11 @@ public sealed class StartupTests
         Assert.True(File.Exists(file));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
 
-        var values = File.ReadAllLines(file).Where(l => l.Contains('=') && !l.StartsWith('#'))
-            .ToDictionary(l => l[..l.IndexOf('=')], l => l[(l.IndexOf('=') + 1)..]);
+        // Every setting is an `export` line, so that processes started by a shell that sourced the file see the keys.
+        var lines = File.ReadAllLines(file).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+        Assert.Equal(3, lines.Count);
+        Assert.All(lines, l => Assert.Matches("^export HERALD_[A-Z_]+=[A-Za-z0-9_]+$", l));
+        var values = lines.Select(l => l["export ".Length..]).ToDictionary(l => l[..l.IndexOf('=')], l => l[(l.IndexOf('=') + 1)..]);
         var admin = values["HERALD_ADMIN_KEY"];
         var op = values["HERALD_OPERATOR_KEY"];
         Assert.StartsWith("hk_admin_", admin);
@@ -54,6 +57,21 @@ public sealed class StartupTests
         Assert.Contains(file, herald.Logs.All);
         Assert.DoesNotContain(admin, herald.Logs.All);
         Assert.DoesNotContain(op, herald.Logs.All);
+
+        // What the README does: source the file, then a child process sees the keys.
+        if (File.Exists("/bin/bash"))
+        {
+            using var bash = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/bin/bash")
+            {
+                ArgumentList = { "-c", "source \"$1\" && printenv HERALD_ADMIN_KEY && printenv HERALD_OPERATOR_KEY && printenv HERALD_PROJECT_ID", "bash", file },
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            })!;
+            var output = await bash.StandardOutput.ReadToEndAsync();
+            await bash.WaitForExitAsync();
+            Assert.Equal(0, bash.ExitCode);
+            Assert.Equal([admin, op, values["HERALD_PROJECT_ID"]], output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
     }
 
     [Theory, MemberData(nameof(Stores.All), MemberType = typeof(Stores))]

@@ -26,7 +26,9 @@ public sealed class IntegrationsTests
             "secret": "whsec_your_signing_secret"
             }
             """).Json(HttpStatusCode.Created);
-        Assert.Equal(["active", "events", "id", "url"], registered.EnumerateObject().Select(p => p.Name).Order());
+        // The seed's fields, plus host and fingerprint, and a warning that its literal secret is not for Standard Webhooks libraries
+        Assert.Equal(["active", "destination_host", "events", "id", "secret_fingerprint", "url", "warnings"],
+            registered.EnumerateObject().Select(p => p.Name).Order());
         Assert.True(Guid.TryParse(registered.Str("id"), out _));
         Assert.Equal(url, registered.Str("url"));
         Assert.Equal(["auth.signup", "db.insert", "storage.upload"], registered.GetProperty("events").EnumerateArray().Select(e => e.GetString()));

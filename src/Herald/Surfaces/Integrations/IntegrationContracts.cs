@@ -1,3 +1,4 @@
+using Herald.Auth;
 using Herald.Common;
 using Herald.Delivery;
 using Herald.Destinations;
@@ -8,20 +9,28 @@ public sealed record RegisterWebhookRequest(string? Url, List<string>? Events, s
 
 public sealed record UpdateWebhookRequest(string? Url, List<string>? Events, bool? Active);
 
-/// <summary>A webhook as seed 002 shows it: id, url, events, active (and the generated secret, once).</summary>
+/// <summary>
+/// A webhook as seed 002 shows it: id, url, events, active, plus destination_host and secret_fingerprint (and the generated
+/// secret once, and warnings about a chosen secret when there are any).
+/// </summary>
 public sealed record WebhookResponse(
-    string Id, string Url, IReadOnlyList<string> Events, bool Active,
+    string Id, string? Url, IReadOnlyList<string> Events, bool Active, string DestinationHost, string SecretFingerprint,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    string? Secret = null)
+    string? Secret = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyList<string>? Warnings = null)
 {
     /// <summary>
-    /// The URL is shown to its owner, as the seed does, for webhooks registered through this API; destinations installed
-    /// elsewhere (e.g. the marketplace, which promises never to show it) appear with their host only.
+    /// The URL is shown, as the seed does, only to admin keys and only when it was set through these routes; members, and every
+    /// destination whose URL came from elsewhere (the marketplace, /v1/destinations, the connectors API, which promise never to show
+    /// it), get <c>url: null</c> and the host and fingerprint.
     /// </summary>
-    public static WebhookResponse From(DestinationRecord d, DestinationService destinations, string? secret = null) => new(
+    public static WebhookResponse From(DestinationRecord d, DestinationService destinations, Caller caller, string? secret = null,
+        IReadOnlyList<string>? warnings = null) => new(
         d.Id,
-        d.Surface == IntegrationsApi.WebhookSurface ? destinations.OpenUrl(d) : $"https://{d.DestinationHost}/… (sealed)",
-        DestinationService.EventsOf(d), d.Status == DestinationStatuses.Active, secret);
+        caller.IsAdmin && d.UrlSetBy == IntegrationsApi.WebhookSurface ? destinations.OpenUrl(d) : null,
+        DestinationService.EventsOf(d), d.Status == DestinationStatuses.Active, d.DestinationHost, d.UrlFingerprint, secret,
+        warnings is { Count: > 0 } ? warnings : null);
 }
 
 public sealed record WebhookDeliveryResponse(

@@ -43,7 +43,7 @@ public static class IntegrationsApi
     }
 
     private static async Task<Results<Created<WebhookResponse>, ProblemHttpResult>> Register(
-        string project_id, RegisterWebhookRequest request, DestinationService destinations, CancellationToken ct)
+        string project_id, RegisterWebhookRequest request, HttpContext http, DestinationService destinations, CancellationToken ct)
     {
         var (destination, problem) = await destinations.CreateAsync(project_id, new DestinationInput
         {
@@ -56,22 +56,26 @@ public static class IntegrationsApi
         if (problem is not null) return problem;
         var generated = request.Secret is null ? destinations.OpenSigningSecret(destination!) : null;
         return TypedResults.Created($"/projects/{project_id}/integrations/webhooks/{destination!.Id}",
-            WebhookResponse.From(destination, destinations, generated));
+            WebhookResponse.From(destination, destinations, Caller.From(http.User), generated, DestinationService.SecretWarnings(request.Secret)));
     }
 
     private static async Task<Ok<ListResponse<WebhookResponse>>> ListWebhooks(
-        string project_id, DestinationStore store, DestinationService destinations, string? cursor, int? limit, CancellationToken ct)
+        string project_id, HttpContext http, DestinationStore store, DestinationService destinations, string? cursor, int? limit, CancellationToken ct)
     {
         var page = await store.ListAsync(project_id, DestinationKinds.Webhook, cursor, Limits.Clamp(limit), ct);
-        return TypedResults.Ok(ListResponse<WebhookResponse>.From(page, d => WebhookResponse.From(d, destinations)));
+        var caller = Caller.From(http.User);
+        return TypedResults.Ok(ListResponse<WebhookResponse>.From(page, d => WebhookResponse.From(d, destinations, caller)));
     }
 
     private static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> GetWebhook(
-        string project_id, string webhook_id, DestinationStore store, DestinationService destinations, CancellationToken ct) =>
-        await FindWebhook(project_id, webhook_id, store, ct) is { } d ? TypedResults.Ok(WebhookResponse.From(d, destinations)) : Problems.NotFound("Webhook");
+        string project_id, string webhook_id, HttpContext http, DestinationStore store, DestinationService destinations, CancellationToken ct) =>
+        await FindWebhook(project_id, webhook_id, store, ct) is { } d
+            ? TypedResults.Ok(WebhookResponse.From(d, destinations, Caller.From(http.User)))
+            : Problems.NotFound("Webhook");
 
     private static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> UpdateWebhook(
-        string project_id, string webhook_id, UpdateWebhookRequest request, DestinationStore store, DestinationService destinations, CancellationToken ct)
+        string project_id, string webhook_id, UpdateWebhookRequest request, HttpContext http, DestinationStore store, DestinationService destinations,
+        CancellationToken ct)
     {
         var current = await FindWebhook(project_id, webhook_id, store, ct);
         if (current is null) return Problems.NotFound("Webhook");
@@ -80,9 +84,10 @@ public static class IntegrationsApi
             Url = request.Url,
             Events = request.Events,
             Status = request.Active is null ? null : request.Active.Value ? DestinationStatuses.Active : DestinationStatuses.Disabled,
+            Surface = WebhookSurface,
             Fields = ChangeFieldNames.Default with { Status = "active" },
         }, ct);
-        return problem ?? (Results<Ok<WebhookResponse>, ProblemHttpResult>)TypedResults.Ok(WebhookResponse.From(updated!, destinations));
+        return problem ?? (Results<Ok<WebhookResponse>, ProblemHttpResult>)TypedResults.Ok(WebhookResponse.From(updated!, destinations, Caller.From(http.User)));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhook(
