@@ -127,6 +127,12 @@ public sealed class IsolationTests
         await Eventually.TrueAsync(async () => (destination = await admin.DestinationAsync(flaky)).Str("circuit") == "open", "circuit open");
         var reopens = destination.GetProperty("circuit_reopens_at").GetDateTimeOffset();
         Assert.InRange(reopens, time.GetUtcNow().AddSeconds(29), time.GetUtcNow().AddSeconds(31));
+        // The console shows it beside the destination, with the time of the next probe.
+        var console = await ConsoleClient.SignInAsync(herald, HeraldFactory.AdminKey);
+        var page = await console.PageAsync("/console/connectors");
+        Assert.Contains("data-circuit=\"open\"", page);
+        Assert.Contains($"paused until {reopens.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC", page);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(page, "data-circuit="));
 
         // The project's other destinations hear of it; the failing one is not sent its own notice.
         var notice = (await receiver.WaitForAsync(4)).Single(r => r.PathAndQuery == "/watcher");
