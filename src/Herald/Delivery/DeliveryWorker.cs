@@ -210,6 +210,11 @@ public sealed class DeliveryWorker(
         {
             return; // abandoned at shutdown before it started: its lease is handed back
         }
+        if (_stopping)
+        {
+            pool.Release();
+            return; // shutdown began while it waited for a slot: not started, so its lease is handed back
+        }
         var send = lane.Track(delivery.ProjectId, _abandon.Token);
         try
         {
