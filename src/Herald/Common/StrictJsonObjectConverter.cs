@@ -25,13 +25,25 @@ public sealed class StrictJsonObjectConverter : JsonConverter<JsonObject>
         var result = new JsonObject();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
-            var name = reader.GetString()!;
+            var name = ReadString(ref reader);
             var inner = path.Length == 0 ? name : $"{path}.{name}";
             if (result.ContainsKey(name)) throw new DuplicateJsonKeyException(inner);
             reader.Read();
             result.Add(name, ReadValue(ref reader, inner));
         }
         return result;
+    }
+
+    private static string ReadString(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new JsonException("A string is not valid UTF-16 (a lone surrogate such as \\ud800).");
+        }
     }
 
     private static JsonArray ReadArray(ref Utf8JsonReader reader, string path)
@@ -46,6 +58,8 @@ public sealed class StrictJsonObjectConverter : JsonConverter<JsonObject>
     {
         JsonTokenType.StartObject => ReadObject(ref reader, path),
         JsonTokenType.StartArray => ReadArray(ref reader, path),
+        // Read as text now: a lone surrogate ("\ud800") is refused here, not later when the value is written out.
+        JsonTokenType.String => JsonValue.Create(ReadString(ref reader)),
         _ => JsonValue.Create(JsonElement.ParseValue(ref reader)),
     };
 }

@@ -209,9 +209,14 @@ public sealed partial class DestinationService(
         if (events is null) return null;
         if (events.Count == 0) { v.Add(field, "must list at least one event type (use \"*\" for all)."); return null; }
         if (events.Count > MaxEvents) { v.Add(field, $"may list at most {MaxEvents} event types."); return null; }
+        var wellFormed = true;
         for (var i = 0; i < events.Count; i++)
-            if (events[i] is null || !EventPattern().IsMatch(events[i])) v.Add($"{field}[{i}]", "must be an event type such as db.insert, a pattern such as db.*, or *.");
-        return events.Distinct().ToList();
+        {
+            if (events[i] is not null && EventPattern().IsMatch(events[i])) continue;
+            v.Add($"{field}[{i}]", "must be an event type such as db.insert, a pattern such as db.*, or *.");
+            wellFormed = false;
+        }
+        return wellFormed ? events.Distinct().ToList() : null;
     }
 
     private static IReadOnlyList<string>? CheckCategories(Validation v, string field, IReadOnlyList<string>? categories)
