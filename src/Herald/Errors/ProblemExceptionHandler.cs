@@ -19,7 +19,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         };
         if (problem is null)
         {
-            logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+            // The exception's message can quote the request (a JSON key, a path): logged escaped, never as raw text.
+            logger.LogError("Unhandled error on {Method} {Path}: {Exception}", LogSafe.Escape(context.Request.Method),
+                LogSafe.Escape(context.Request.Path.Value), LogSafe.Describe(exception));
             problem = Problems.Create(StatusCodes.Status500InternalServerError, "internal_error", "Something went wrong on our side.",
                 "The error was logged. Nothing in the request was changed unless a response said otherwise.");
         }
