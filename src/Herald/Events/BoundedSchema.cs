@@ -112,13 +112,13 @@ public sealed class BoundedSchema
     /// <summary>NJsonSchema's validator, with pattern keywords, huge integers and the time budget handled here.</summary>
     private sealed class Validator(BoundedSchema owner, long started) : JsonSchemaValidator(new JsonSchemaValidatorSettings())
     {
-        protected override ICollection<ValidationError> Validate(JToken token, JsonSchema schema, SchemaType schemaType, string propertyName, string propertyPath)
+        protected override ICollection<ValidationError> Validate(JToken token, JsonSchema schema, SchemaType schemaType, string? propertyName, string? propertyPath)
         {
             CheckBudget(propertyPath);
 
             // NJsonSchema reads numbers as decimal and cannot convert an integer beyond its range; judge it as a double.
             var judged = token is JValue { Value: BigInteger big } ? new JValue((double)big) : token;
-            var errors = base.Validate(judged, schema, schemaType, propertyName, propertyPath).ToList();
+            var errors = base.Validate(judged, schema, schemaType, propertyName, propertyPath ?? "").ToList();
             if (!ReferenceEquals(judged, token)) errors.RemoveAll(e => e.Kind == ValidationErrorKind.IntegerExpected && ReferenceEquals(e.Token, judged));
 
             if (owner._patterns.TryGetValue(schema, out var pattern) && token.Type == JTokenType.String
@@ -145,7 +145,7 @@ public sealed class BoundedSchema
             return errors;
         }
 
-        private bool IsMatch(Regex pattern, string value, string path)
+        private bool IsMatch(Regex pattern, string value, string? path)
         {
             CheckBudget(path);
             try
@@ -158,7 +158,7 @@ public sealed class BoundedSchema
             }
         }
 
-        private void CheckBudget(string path)
+        private void CheckBudget(string? path)
         {
             if (Stopwatch.GetElapsedTime(started) > Budget) throw new SchemaBudgetExceededException(path);
         }
