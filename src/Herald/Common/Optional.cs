@@ -22,10 +22,26 @@ public sealed class OptionalConverterFactory : JsonConverterFactory
     {
         public override bool HandleNull => true;
 
-        public override Optional<T> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            new(true, JsonSerializer.Deserialize<T>(ref reader, options)!);
+        public override Optional<T> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            try
+            {
+                return new(true, JsonSerializer.Deserialize<T>(ref reader, options)!);
+            }
+            catch (JsonException inner)
+            {
+                // The inner read knows only its own path ("$.a"); the outer read adds this field's ("$.headers").
+                throw new NestedJsonException(inner);
+            }
+        }
 
         public override void Write(Utf8JsonWriter writer, Optional<T> value, JsonSerializerOptions options) =>
             JsonSerializer.Serialize(writer, value.Value, options);
     }
+}
+
+/// <summary>A JSON error inside a value read by a nested deserializer; its own <c>Path</c> is the outer field's, <see cref="Inner"/> the rest.</summary>
+public sealed class NestedJsonException(JsonException inner) : JsonException(inner.Message, inner)
+{
+    public JsonException Inner { get; } = inner;
 }

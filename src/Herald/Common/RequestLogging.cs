@@ -4,7 +4,7 @@ using Herald.Errors;
 namespace Herald.Common;
 
 /// <summary>
-/// One log line per request: method, path (never the query string, which could carry a key), status and duration.
+/// One log line per request: method, path (never the query string, which could carry a key; control characters escaped), status and duration.
 /// Also refuses malformed paging parameters (?limit=, ?cursor=) for every list with one rule.
 /// </summary>
 public static class RequestLogging
@@ -19,7 +19,7 @@ public static class RequestLogging
         finally
         {
             var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Herald.Requests");
-            logger.LogInformation("{Method} {Path} {Status} {ElapsedMs:0.0} ms", context.Request.Method, context.Request.Path.Value,
+            logger.LogInformation("{Method} {Path} {Status} {ElapsedMs:0.0} ms", LogSafe.Escape(context.Request.Method), LogSafe.Escape(context.Request.Path.Value),
                 context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     });

@@ -209,11 +209,18 @@ public sealed partial class DestinationService(
         {
             if (!HeaderName().IsMatch(name)) v.Add($"{field}.{Truncate(name)}", "is not a valid header name.");
             else if (ReservedHeaders.Contains(name.ToLowerInvariant())) v.Add($"{field}.{name}", "is set by Herald and cannot be overridden.");
-            else if (value is null || value.Length > 4096 || value.Any(c => c < ' ' && c != '\t' || c == '\x7f'))
-                v.Add($"{field}.{name}", "must be at most 4096 printable characters.");
+            else if (value is null || value.Length > 4096 || !IsSendableHeaderValue(value))
+                v.Add($"{field}.{name}", "must be at most 4096 characters of visible ASCII, spaces and tabs, not starting or ending with a space or tab (no accented letters, line breaks or other Unicode).");
         }
         return headers.ToDictionary();
     }
+
+    /// <summary>
+    /// What an HTTP/1.1 request can carry as a field value: visible ASCII (0x21-0x7E) with spaces and tabs inside it. Anything
+    /// else is refused by the HTTP stack at send time, or changed on the way (surrounding whitespace is stripped by receivers).
+    /// </summary>
+    internal static bool IsSendableHeaderValue(string value) =>
+        value.All(c => c is >= '\x21' and <= '\x7e' or ' ' or '\t') && (value.Length == 0 || (value[0] is not (' ' or '\t') && value[^1] is not (' ' or '\t')));
 
     /// <summary>Event patterns that are well formed and name something in the catalog (an exact type, a prefix.* of one, or *).</summary>
     private async Task<IReadOnlyList<string>?> CheckKnownEventsAsync(Validation v, string field, IReadOnlyList<string>? events, CancellationToken ct)
@@ -231,9 +238,14 @@ public sealed partial class DestinationService(
         if (events is null) return null;
         if (events.Count == 0) { v.Add(field, "must list at least one event type (use \"*\" for all)."); return null; }
         if (events.Count > MaxEvents) { v.Add(field, $"may list at most {MaxEvents} event types."); return null; }
+        var wellFormed = true;
         for (var i = 0; i < events.Count; i++)
-            if (events[i] is null || !EventPattern().IsMatch(events[i])) v.Add($"{field}[{i}]", "must be an event type such as db.insert, a pattern such as db.*, or *.");
-        return events.Distinct().ToList();
+        {
+            if (events[i] is not null && EventPattern().IsMatch(events[i])) continue;
+            v.Add($"{field}[{i}]", "must be an event type such as db.insert, a pattern such as db.*, or *.");
+            wellFormed = false;
+        }
+        return wellFormed ? events.Distinct().ToList() : null;
     }
 
     private static IReadOnlyList<string>? CheckCategories(Validation v, string field, IReadOnlyList<string>? categories)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Herald.Common;
 using Herald.Storage;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -27,8 +28,10 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, Sto
         }
         if (problem is null)
         {
-            logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
-            problem = Problems.Create(StatusCodes.Status500InternalServerError, "internal_error", "Something went wrong on our side.",
+            // The exception's message can quote the request (a JSON key, a path): logged escaped, never as raw text.
+            logger.LogError("Unhandled error on {Method} {Path}: {Exception}", LogSafe.Escape(context.Request.Method),
+                LogSafe.Escape(context.Request.Path.Value), LogSafe.Describe(exception));
+            problem = Problems.Create(StatusCodes.Status500InternalServerError, ProblemCodes.InternalError, "Something went wrong on our side.",
                 "The error was logged. Nothing in the request was changed unless a response said otherwise.");
         }
 
@@ -51,9 +54,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, Sto
 
         if (bad.InnerException is JsonException json)
         {
-            var field = FieldFromPath(json.Path);
-            var message = json.Message;
-            if (message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))
+            var (field, innermost) = FieldOf(json);
+            var message = innermost.Message;
+            if (innermost is DuplicateJsonKeyException || message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))
                 return Problems.Create(400, "duplicate_field", "The request body names a field twice.",
                     field is null ? "A field appears twice." : $"'{field}' appears twice.", field ?? "body");
             if (message.Contains("could not be mapped", StringComparison.Ordinal))
@@ -81,6 +84,25 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, Sto
             return Problems.Create(400, "body_required", "A JSON request body is required.", field: "body");
         return Problems.Create(bad.StatusCode, "bad_request", "The request could not be read.");
     }
+
+    /// <summary>
+    /// The full field path of a JSON error: the reader's path, plus the path inside a value read by a nested reader
+    /// (<see cref="NestedJsonException"/>) and the key path of a duplicate inside free-form JSON (<see cref="DuplicateJsonKeyException"/>).
+    /// </summary>
+    internal static (string? Field, JsonException Innermost) FieldOf(JsonException json)
+    {
+        var field = FieldFromPath(json.Path);
+        while (json is NestedJsonException nested)
+        {
+            json = nested.Inner;
+            field = Join(field, FieldFromPath(json.Path));
+        }
+        if (json is DuplicateJsonKeyException duplicate) field = Join(field, duplicate.KeyPath);
+        return (field, json);
+    }
+
+    private static string? Join(string? outer, string? inner) =>
+        string.IsNullOrEmpty(inner) ? outer : outer is null ? inner : inner.StartsWith('[') ? outer + inner : $"{outer}.{inner}";
 
     /// <summary>"$.filters.categories[0]" → "filters.categories[0]"; "$" or null → null.</summary>
     internal static string? FieldFromPath(string? path)

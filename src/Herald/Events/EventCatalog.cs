@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Dapper;
 using Herald.Common;
 using Herald.Storage;
-using NJsonSchema;
 
 namespace Herald.Events;
 
@@ -38,7 +37,7 @@ public sealed class EventCatalog(Db db, TimeProvider time)
 
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(30);
     private volatile Dictionary<string, EventType> _types = new();
-    private readonly ConcurrentDictionary<string, JsonSchema> _schemas = new();
+    private readonly ConcurrentDictionary<string, BoundedSchema> _schemas = new();
     private long _loadedAt;
 
     public async Task InitializeAsync(CancellationToken ct = default)
@@ -81,13 +80,25 @@ public sealed class EventCatalog(Db db, TimeProvider time)
         ? _types.Keys.Any(t => t.StartsWith(pattern[..^1], StringComparison.Ordinal))
         : _types.ContainsKey(pattern);
 
-    /// <summary>Validation errors of <paramref name="dataJson"/> against the type's schema: (path, message); empty when valid or no schema.</summary>
+    /// <summary>
+    /// Validation errors of <paramref name="dataJson"/> against the type's schema: (path, message); empty when valid or no schema.
+    /// Bounded in time (<see cref="BoundedSchema.Budget"/>): when the budget runs out, the one error says so where it stopped.
+    /// </summary>
     public IReadOnlyList<(string Path, string Message)> Validate(EventType type, string dataJson)
     {
         if (type.Schema is null) return [];
-        var schema = _schemas.GetOrAdd(type.Schema, text => JsonSchema.FromJsonAsync(text).GetAwaiter().GetResult());
-        return schema.Validate(dataJson).Select(e => (e.Path?.TrimStart('#', '/').Replace('/', '.') ?? "", Describe(e.Kind))).ToList();
+        var schema = _schemas.GetOrAdd(type.Schema, text => BoundedSchema.CompileAsync(text).GetAwaiter().GetResult());
+        try
+        {
+            return schema.Validate(dataJson).Select(e => (PathOf(e.Path), Describe(e.Kind))).ToList();
+        }
+        catch (SchemaBudgetExceededException timeout)
+        {
+            return [(PathOf(timeout.Path), $"took longer than {BoundedSchema.Budget.TotalMilliseconds:0} ms to check against the schema's patterns.")];
+        }
     }
+
+    private static string PathOf(string? path) => path?.TrimStart('#', '/').Replace('/', '.') ?? "";
 
     /// <summary>"PropertyRequired" → "property required".</summary>
     private static string Describe(NJsonSchema.Validation.ValidationErrorKind kind) =>

@@ -8,7 +8,6 @@ using Herald.Projects;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using NJsonSchema;
 
 namespace Herald.Events;
 
@@ -129,7 +128,7 @@ public static partial class EventsApi
         var text = schema.ToJsonString();
         try
         {
-            await JsonSchema.FromJsonAsync(text);
+            await BoundedSchema.ParseAsync(text);
         }
         catch (Exception)
         {
@@ -143,10 +142,14 @@ public static partial class EventsApi
                 var types = value is System.Text.Json.Nodes.JsonArray array ? array.Select(t => t?.ToString()) : [value?.ToString()];
                 if (types.Any(t => !SchemaTypes.Contains(t))) v.Add(path, $"must be one of: {string.Join(", ", SchemaTypes)}.");
             }
-            else if (keyword == "pattern")
+            else if (keyword == "pattern" && BoundedSchema.WhyRefused(value?.ToString() ?? "") is { } why)
             {
-                try { _ = new Regex(value?.ToString() ?? "", RegexOptions.None, TimeSpan.FromMilliseconds(100)); }
-                catch (ArgumentException) { v.Add(path, "is not a valid regular expression."); }
+                v.Add(path, why);
+            }
+            else if (keyword == "patternProperties" && value is System.Text.Json.Nodes.JsonObject patterns)
+            {
+                foreach (var (pattern, _) in patterns)
+                    if (BoundedSchema.WhyRefused(pattern) is { } refused) v.Add($"{path}.{pattern}", refused);
             }
         }
         return v.IsValid ? text : null;
@@ -159,6 +162,7 @@ public static partial class EventsApi
             foreach (var (key, value) in obj)
             {
                 if (key is "type" or "pattern" && value is System.Text.Json.Nodes.JsonValue or System.Text.Json.Nodes.JsonArray) yield return ($"{path}.{key}", key, value);
+                if (key is "patternProperties" && value is System.Text.Json.Nodes.JsonObject) yield return ($"{path}.{key}", key, value);
                 foreach (var inner in Keywords(value, $"{path}.{key}")) yield return inner;
             }
         }

@@ -51,6 +51,7 @@ public static class NetExtensions
     /// <summary>Resolves the host, keeps only allowed addresses, and connects to the first that answers.</summary>
     private static async ValueTask<Stream> ConnectCheckedAsync(string host, int port, HostResolver resolver, NetworkRules rules, CancellationToken ct)
     {
+        if (port is < 1 or > 65535) throw new BlockedDestinationException();
         var endpoints = await resolver.ResolveAsync(host, port, ct);
         var allowed = endpoints.Where(e => rules.IsAllowed(e.Address)).ToList();
         if (allowed.Count == 0) throw new BlockedDestinationException();

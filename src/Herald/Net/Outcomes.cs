@@ -5,6 +5,8 @@ public static class Outcomes
 {
     public const string Timeout = "timeout";
     public const string ConnectError = "connect_error";
+    /// <summary>The request could not be sent for a reason on Herald's side, not the receiver's (e.g. a header value the HTTP stack refused).</summary>
+    public const string RequestError = "request_error";
     public const string DnsError = "dns_error";
     public const string TlsError = "tls_error";
     public const string RedirectRefused = "redirect_refused";

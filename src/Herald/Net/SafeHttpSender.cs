@@ -14,7 +14,7 @@ namespace Herald.Net;
 /// itself and connects only to an address the network rules allow, so DNS rebinding after install does not get through;
 /// redirects are not followed; time and response size are bounded; results are coarse outcomes.
 /// </summary>
-public sealed class SafeHttpSender(IHttpClientFactory clients, IOptions<HeraldOptions> options, TimeProvider time)
+public sealed class SafeHttpSender(IHttpClientFactory clients, IOptions<HeraldOptions> options, TimeProvider time, ILogger<SafeHttpSender> logger)
 {
     public const string ClientName = "herald-delivery";
 
@@ -56,6 +56,12 @@ public sealed class SafeHttpSender(IHttpClientFactory clients, IOptions<HeraldOp
             // The connection broke while the response body was being read.
             return new SendResult(Outcomes.ConnectError, null, time.GetElapsedTime(started), null, null);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Not the receiver's doing: never reported as a connection failure. The message could carry the URL; only the type is logged.
+            logger.LogWarning("A send failed before reaching the destination ({Error}).", e.GetType().Name);
+            return new SendResult(Outcomes.RequestError, null, time.GetElapsedTime(started), null, null);
+        }
     }
 
     /// <summary>Maps a transport failure to a coarse outcome by its cause, never by its message.</summary>
@@ -69,12 +75,20 @@ public sealed class SafeHttpSender(IHttpClientFactory clients, IOptions<HeraldOp
                 case AuthenticationException: return Outcomes.TlsError;
                 case SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain }: return Outcomes.DnsError;
                 case TimeoutException: return Outcomes.Timeout;
+                case SocketException or IOException: return Outcomes.ConnectError;
             }
         }
-        if (e.HttpRequestError == HttpRequestError.NameResolutionError) return Outcomes.DnsError;
-        if (e.HttpRequestError == HttpRequestError.SecureConnectionError) return Outcomes.TlsError;
-        if (e.HttpRequestError == HttpRequestError.ConfigurationLimitExceeded) return Outcomes.ResponseTooLarge;
-        return Outcomes.ConnectError;
+        return e.HttpRequestError switch
+        {
+            HttpRequestError.NameResolutionError => Outcomes.DnsError,
+            HttpRequestError.SecureConnectionError => Outcomes.TlsError,
+            HttpRequestError.ConfigurationLimitExceeded => Outcomes.ResponseTooLarge,
+            // The receiver refused, dropped or garbled the connection.
+            HttpRequestError.ConnectionError or HttpRequestError.ResponseEnded or HttpRequestError.HttpProtocolError
+                or HttpRequestError.InvalidResponse or HttpRequestError.VersionNegotiationError => Outcomes.ConnectError,
+            // Anything else failed on Herald's side of the request (e.g. a header the HTTP stack refused).
+            _ => Outcomes.RequestError,
+        };
     }
 
     private static async Task<string?> ReadCappedAsync(HttpResponseMessage response, int limit, CancellationToken ct)

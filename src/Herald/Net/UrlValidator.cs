@@ -26,6 +26,8 @@ public sealed partial class UrlValidator(NetworkRules rules, HostResolver resolv
         if (!string.IsNullOrEmpty(uri.UserInfo) || RawAuthority(url).Contains('@')) return UrlCheck.Fail("must not contain a user name or password.");
         if (url.Contains('#')) return UrlCheck.Fail("must not contain a fragment (#...).");
 
+        if (uri.Port is < 1 or > 65535) return UrlCheck.Fail("must use a port from 1 to 65535.");
+
         var rawHost = RawHost(url);
         if (rawHost is null || rawHost.Length == 0) return UrlCheck.Fail("must have a host.");
         var host = uri.IdnHost.ToLowerInvariant();

@@ -169,6 +169,34 @@ public sealed class SafeSenderTests
         Assert.Equal("dns_error", (await herald.Admin().PostAsync($"/v1/destinations/{id}/test", null).Json(HttpStatusCode.OK)).Str("status"));
     }
 
+    [Theory]
+    [InlineData("::ffff:0:127.0.0.1")]
+    [InlineData("::ffff:0:169.254.169.254")]
+    [InlineData("::ffff:0:10.0.0.1")]
+    [InlineData("::ffff:0:0.0.0.0")]
+    [InlineData("64:ff9b:1::5db8:d822")]
+    [InlineData("2001:20::1")]
+    [InlineData("2001:2::1")]
+    [InlineData("3fff::1")]
+    [InlineData("5f00::1")]
+    [InlineData("100:0:0:1::1")]
+    public async Task A_name_whose_aaaa_answer_turns_into_a_special_purpose_address_is_blocked_at_connect_time(string aaaa)
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        await using var herald = await HeraldFactory.CreateAsync(Stores.Sqlite,
+            new() { ["Herald:Delivery:ExtraCaCertificates"] = TestCertificates.CaPemPath },
+            services => services.AddSingleton<HostResolver>(provider => new FakeResolver(provider.GetRequiredService<IOptions<Herald.Options.HeraldOptions>>())));
+        _ = herald.Server;
+        var resolver = (FakeResolver)herald.Services.GetRequiredService<HostResolver>();
+        resolver.Answers["rebind6.example.com"] = [IPAddress.Parse("2606:2800:220:1:248:1893:25c8:1946")];
+        var id = await herald.Admin().CreateDestinationAsync(new { kind = "webhook", url = $"https://rebind6.example.com:{receiver.Port}/hook" });
+
+        resolver.Answers["rebind6.example.com"] = [IPAddress.Parse(aaaa)];
+        var result = await herald.Admin().PostAsync($"/v1/destinations/{id}/test", null).Json(HttpStatusCode.OK);
+        Assert.Equal("blocked_destination", result.Str("status"));
+        Assert.Empty(receiver.Received);
+    }
+
     [Fact]
     public async Task A_resolve_override_to_loopback_is_still_blocked_without_an_allowed_network()
     {
