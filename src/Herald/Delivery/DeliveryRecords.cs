@@ -66,7 +66,7 @@ public sealed record DeliveryOutcome(
     public bool Succeeded => Attempted && Outcome.StartsWith("delivered_", StringComparison.Ordinal);
 
     /// <summary>Counts towards the destination's circuit breaker: an attempt that failed at the destination (not inside Herald).</summary>
-    public bool FailedAtDestination => Attempted && !Succeeded && Outcome != "internal_error";
+    public bool FailedAtDestination => Attempted && !Succeeded && Outcome is not ("internal_error" or "request_error");
 }
 
 /// <summary>A destination's circuit as the store has it: closed, open (until <paramref name="ReopensAt"/>), or half_open (one probe out).</summary>

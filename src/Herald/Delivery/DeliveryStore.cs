@@ -119,6 +119,9 @@ public sealed class DeliveryStore(Db db, TimeProvider time, StoreClock clock)
         return claimed;
     }
 
+    /// <summary>Most deliveries whose due time an opening circuit moves in its transaction.</summary>
+    public const int MaxDeferredPerOpening = 1000;
+
     /// <summary>Extends this node's leases on the deliveries it still has in hand (and only those), on the store's clock.</summary>
     public async Task RenewLeasesAsync(string node, IReadOnlyCollection<string> inHand, TimeSpan lease, CancellationToken ct)
     {
@@ -227,7 +230,7 @@ public sealed class DeliveryStore(Db db, TimeProvider time, StoreClock clock)
                     circuit_reopens_at = {db.Now} + CASE WHEN circuit_opens >= 20 OR @cooldown * (1 << circuit_opens) > @maxCooldown
                         THEN @maxCooldown ELSE @cooldown * (1 << circuit_opens) END
                 WHERE {db.In("id", "touched")} AND status = 'active'
-                  AND ((circuit_state = 'closed' AND circuit_failures >= @threshold) OR (circuit_state <> 'closed' AND circuit_failures > 0))
+                  AND ((circuit_state = 'closed' AND circuit_failures >= @threshold) OR (circuit_state = 'half_open' AND circuit_failures > 0))
                 RETURNING {DestinationStore.Columns}
                 """, new { touched = db.List(touched), threshold = policy.FailureThreshold, cooldown, maxCooldown, clockNow, clockSkew },
                 tx, cancellationToken: ct));
@@ -239,13 +242,16 @@ public sealed class DeliveryStore(Db db, TimeProvider time, StoreClock clock)
             changes.AddRange(opened.Select(d => new CircuitChange(d, true, d.CircuitReopensAt)));
             changes.AddRange(closed.Select(d => new CircuitChange(d, false, null)));
             // What was due before the end of the cool-down waits for it (unleased rows; what a node holds, it defers itself).
-            // Nothing is attempted, so no delivery spends its retry schedule.
+            // Nothing is attempted, so no delivery spends its retry schedule. The move is bounded, so a dead destination's
+            // large backlog never holds this transaction: claims skip an open circuit's rows whatever their due time.
             foreach (var o in opened)
-                await connection.ExecuteAsync(new CommandDefinition("""
+                await connection.ExecuteAsync(new CommandDefinition($"""
                     UPDATE deliveries SET next_attempt_at = @reopens
-                    WHERE destination_id = @id AND status = 'pending' AND next_attempt_at < @reopens
-                      AND (lease_owner IS NULL OR lease_expires_at < @reopens)
-                    """, new { id = o.Id, reopens = o.CircuitReopensAt }, tx, cancellationToken: ct));
+                    WHERE id IN (SELECT id FROM deliveries
+                        WHERE destination_id = @id AND status = 'pending' AND next_attempt_at < @reopens
+                          AND (lease_owner IS NULL OR lease_expires_at < @reopens)
+                        ORDER BY next_attempt_at LIMIT @bound)
+                    """, new { id = o.Id, reopens = o.CircuitReopensAt, bound = MaxDeferredPerOpening }, tx, cancellationToken: ct));
         }
 
         // Only deliveries that still exist get an attempt or a new state; PostgreSQL locks them, so an erasure cannot delete one

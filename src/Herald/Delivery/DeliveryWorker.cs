@@ -121,7 +121,8 @@ public sealed class DeliveryWorker(
         // With no room (every lane full, or the node's in-hand cap reached) no claim runs at all.
         var room = Math.Min(_options.BatchSize, lanes.Room);
         if (room <= 0 || (lanes.InHand > 0 && room < Math.Min(_options.BatchSize, lanes.MaxInHand) / 8)) return 0;
-        var claimed = await store.ClaimAsync(_node, room, lanes.Headroom, _options.LeaseDuration, Interlocked.Increment(ref _rotate), stoppingToken);
+        var claimed = (await store.ClaimAsync(_node, room, lanes.Headroom, _options.LeaseDuration, Interlocked.Increment(ref _rotate), stoppingToken))
+            .Where(c => !lanes.InHandIds.ContainsKey(c.Id)).ToList(); // a lease this node lost and took back: it is already in hand
         if (claimed.Count == 0) return 0;
         foreach (var delivery in claimed)
         {
@@ -129,9 +130,22 @@ public sealed class DeliveryWorker(
             lanes.For(delivery.DestinationId).CircuitOpenUntil = null; // the claim saw the circuit closed, or took its probe
         }
 
-        var (events, destinations) = await store.LoadAsync(
-            claimed.Select(c => c.EventId).Distinct().ToList(), claimed.Select(c => c.DestinationId).Distinct().ToList(), stoppingToken);
-        var messages = events.Values.ToDictionary(e => e.Id, MessageFactory.From);
+        Dictionary<string, Message> messages;
+        Dictionary<string, DestinationRecord> destinations;
+        try
+        {
+            (var events, destinations) = await store.LoadAsync(
+                claimed.Select(c => c.EventId).Distinct().ToList(), claimed.Select(c => c.DestinationId).Distinct().ToList(), stoppingToken);
+            messages = events.Values.ToDictionary(e => e.Id, MessageFactory.From);
+        }
+        catch (Exception e)
+        {
+            // Not started: counted out of the lanes again and handed back in the store (or left to expire), never renewed forever.
+            foreach (var delivery in claimed) lanes.Release(delivery);
+            try { await store.ReleaseLeasesAsync(_node, claimed.Select(c => c.Id).ToList(), CancellationToken.None); }
+            catch (Exception) { /* the leases expire instead */ }
+            throw new InvalidOperationException($"loading claimed work failed ({e.GetType().Name})", e);
+        }
         foreach (var delivery in claimed)
             Start(sends, delivery, messages.GetValueOrDefault(delivery.EventId), destinations.GetValueOrDefault(delivery.DestinationId));
         return claimed.Count;
@@ -148,8 +162,18 @@ public sealed class DeliveryWorker(
                 // An event fanned out to several destinations is turned into a message once.
                 while (lanes.Handed.TryRead(out var d))
                 {
-                    if (!messages.TryGetValue(d.Event.Id, out var message)) messages[d.Event.Id] = message = MessageFactory.From(d.Event);
-                    Start(sends, d.Delivery, message, d.Destination);
+                    try
+                    {
+                        if (!messages.TryGetValue(d.Event.Id, out var message)) messages[d.Event.Id] = message = MessageFactory.From(d.Event);
+                        Start(sends, d.Delivery, message, d.Destination);
+                    }
+                    catch (Exception e)
+                    {
+                        // Not started: out of the lanes, and no longer renewed, so its lease expires and it is claimed again.
+                        logger.LogWarning("Starting delivery {DeliveryId} failed ({Error}); it is claimed again when its lease expires.",
+                            d.Delivery.Id, e.GetType().Name);
+                        lanes.Release(d.Delivery);
+                    }
                 }
                 messages.Clear();
             }
@@ -190,7 +214,7 @@ public sealed class DeliveryWorker(
         var delivery = work.Delivery;
         if (lanes.IsErased(delivery.ProjectId, delivery.CreatedAt))
         {
-            lanes.Release(delivery); // erased with its project: nothing to send or record
+            await ErasedAsync(delivery);
             return;
         }
         if (lane.CircuitOpenUntil is { } reopens)
@@ -215,9 +239,15 @@ public sealed class DeliveryWorker(
             pool.Release();
             return; // shutdown began while it waited for a slot: not started, so its lease is handed back
         }
+        // Tracked before the erasure check: an erasure either is seen here or cancels this send (it marks, then cancels).
         var send = lane.Track(delivery.ProjectId, _abandon.Token);
         try
         {
+            if (lanes.IsErased(delivery.ProjectId, delivery.CreatedAt))
+            {
+                await ErasedAsync(delivery);
+                return;
+            }
             var outcome = await AttemptAsync(delivery, work.Message, work.Destination, send.Token);
             if (outcome.Succeeded) lane.Succeeded();
             else if (outcome.FailedAtDestination) lane.Failed();
@@ -225,8 +255,11 @@ public sealed class DeliveryWorker(
         }
         catch (OperationCanceledException) when (send.IsCancellationRequested)
         {
-            // Abandoned at shutdown (its lease is handed back), or its project was erased (nothing to record).
-            if (!_abandon.IsCancellationRequested) lanes.Release(delivery);
+            // Abandoned at shutdown (its lease is handed back), or its project was erased; a send of the project's newer work
+            // cancelled with it is not recorded, so its lease expires and it is sent again.
+            if (_abandon.IsCancellationRequested) return;
+            if (lanes.IsErased(delivery.ProjectId, delivery.CreatedAt)) await ErasedAsync(delivery);
+            else lanes.Release(delivery);
         }
         catch (Exception ex)
         {
@@ -243,6 +276,14 @@ public sealed class DeliveryWorker(
             pool.Release();
         }
     }
+
+    /// <summary>
+    /// A delivery whose project was erased up to its creation: not sent. Its row is normally gone (the outcome is then dropped
+    /// quietly); one that outlived the erasure (stored as it ran) ends as failed, so it never waits forever.
+    /// </summary>
+    private ValueTask ErasedAsync(ClaimedDelivery delivery) =>
+        _outcomes.Writer.WriteAsync(new DeliveryOutcome(delivery, "project_erased", null, time.GetUtcNow().ToUnixTimeMilliseconds(), 0, null,
+            Attempted: false, DeliveryStatuses.Failed, null, false), CancellationToken.None);
 
     private async Task<DeliveryOutcome> AttemptAsync(ClaimedDelivery delivery, Message? e, DestinationRecord? destination, CancellationToken ct)
     {
