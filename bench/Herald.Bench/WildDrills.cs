@@ -112,6 +112,22 @@ public static class WildDrills
         var latencies = farm.FirstSeen.Where(r => r.Key.Receiver < healthyCount && publishedAt.ContainsKey(r.Key.EventId))
             .Select(r => Stopwatch.GetElapsedTime(publishedAt[r.Key.EventId], r.Value).TotalMilliseconds).ToList();
         var missing = expected - latencies.Count;
+        var missingText = "";
+        if (missing > 0)
+        {
+            // What Herald says of a few healthy deliveries that never arrived (status, tries, last outcome, next try).
+            var samples = new List<string>();
+            foreach (var id in publishedAt.Keys)
+            {
+                var absent = Enumerable.Range(0, healthyCount).Where(r => !farm.FirstSeen.ContainsKey((r, id))).Select(r => healthyIds[r]).ToHashSet();
+                if (absent.Count == 0) continue;
+                var e = await client.GetFromJsonAsync<JsonElement>($"/v1/events/{id}");
+                foreach (var d in e.GetProperty("delivery_list").EnumerateArray().Where(d => absent.Contains(d.GetProperty("destination_id").GetString()!)))
+                    samples.Add($"{d.GetProperty("status")}/{d.GetProperty("attempts")} tries/{d.GetProperty("last_outcome")}/next {d.GetProperty("next_attempt_at")}");
+                if (samples.Count >= 5) break;
+            }
+            missingText = $"; missing healthy deliveries, as Herald shows them: {string.Join("; ", samples)}";
+        }
 
         var circuits = "";
         var allOpened = true;
@@ -136,7 +152,7 @@ public static class WildDrills
         }
         var text = $"healthy deliveries {latencies.Count:N0}/{expected:N0}, publish→receipt p50 {Benchmark.Percentile(latencies, 50):N0} ms, " +
             $"p99 {Benchmark.Percentile(latencies, 99):N0} ms, max {(latencies.Count == 0 ? 0 : latencies.Max()):N0} ms; Herald CPU {cpu:P0} of one core, " +
-            $"peak {node.PeakRssBytes / 1048576.0:N0} MiB, {seconds:0} s{(circuits.Length > 0 ? "; " + circuits : "")}";
+            $"peak {node.PeakRssBytes / 1048576.0:N0} MiB, {seconds:0} s{(circuits.Length > 0 ? "; " + circuits : "")}{missingText}";
         try { Directory.Delete(directory, true); } catch (IOException) { }
         return new PopulationResult(Benchmark.Percentile(latencies, 50), Benchmark.Percentile(latencies, 99), latencies.Count == 0 ? 0 : latencies.Max(),
             missing, circuits, allOpened, text);
