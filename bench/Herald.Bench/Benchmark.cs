@@ -42,6 +42,16 @@ public static class Benchmark
         foreach (var receiverPort in receivers.Ports)
             (await client.PostAsJsonAsync("/v1/destinations", new { kind = "webhook", url = $"http://127.0.0.1:{receiverPort}/hook" })).EnsureSuccessStatusCode();
 
+        if (o.DrainOnly)
+        {
+            node.Kill();
+            var drainOnly = await DrainAsync(o, receivers, directory, postgres, settings);
+            if (postgres is not null) await DropPostgresDatabaseAsync(o.Postgres!, postgres);
+            try { Directory.Delete(directory, true); } catch (IOException) { }
+            return new BenchResult(o.Store, o.Events, o.Destinations, o.Concurrency, Environment.ProcessorCount, 0, 0, 0, 0, (long)o.Events * o.Destinations, 0, 0,
+                0, 0, 0, 0, 0, limit, 0, 0, 0, 0, drainOnly, DateTimeOffset.UtcNow);
+        }
+
         // Warm-up (not measured): the JIT compiles the hot paths and connections open, so the run shows the steady state.
         var warmup = Math.Min(2_000, Math.Max(100, o.Events / 10));
         Console.WriteLine($"warm-up: {warmup:N0} events");
@@ -143,7 +153,9 @@ public static class Benchmark
         Console.WriteLine($"drain: {expected:N0} deliveries, delivery on");
         await using var node = HeraldNode.Start(directory, o.Store, postgres, FreePort(), settings);
         var cpuAtFirst = TimeSpan.Zero;
-        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 600;
+        // Long enough for a million-event backlog at a few thousand deliveries/s.
+        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * Math.Max(600, expected / 500);
+        using var progress = new Timer(_ => Console.WriteLine($"  drain: delivered {receivers.FirstSeen.Count,10:N0}/{expected:N0}"), null, 10_000, 10_000);
         while (receivers.FirstSeen.Count < expected && Stopwatch.GetTimestamp() < deadline)
         {
             if (cpuAtFirst == TimeSpan.Zero && receivers.FirstSeen.Count > 0) cpuAtFirst = node.CpuTime();

@@ -21,6 +21,7 @@ public static class Drill
         if (!string.IsNullOrEmpty(o.Postgres)) drills.Add(("two PostgreSQL nodes, one killed mid-run", () => TwoNodesAsync(o.Events, o.Postgres!)));
         else Console.WriteLine("drill: two-node PostgreSQL drill not run: no --postgres connection string (or HERALD_TEST_POSTGRES).");
         drills.AddRange(StorageDrills.Available());
+        drills.AddRange(WildDrills.All(o));
         // HERALD_DRILL_ONLY=text runs only the drills whose name contains it.
         if (Environment.GetEnvironmentVariable("HERALD_DRILL_ONLY") is { Length: > 0 } only) drills.RemoveAll(d => !d.Name.Contains(only, StringComparison.OrdinalIgnoreCase));
 

@@ -13,6 +13,8 @@ public sealed class HeraldNode : IAsyncDisposable
     public int Port { get; }
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
     public long PeakRssBytes { get; private set; }
+    /// <summary>What Herald wrote to standard output (its console log), line by line.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Log { get; } = new();
     private readonly Timer _sampler;
 
     private HeraldNode(Process process, int port)
@@ -47,11 +49,12 @@ public sealed class HeraldNode : IAsyncDisposable
         env["DOTNET_gcServer"] = "1";
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) env[key] = value;
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
+        var node = new HeraldNode(process, port);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) node.Log.Enqueue(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  herald: {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new HeraldNode(process, port);
+        return node;
     }
 
     public HttpClient Client()
@@ -102,6 +105,18 @@ public sealed class HeraldNode : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
     public int Pid => _process.Id;
+
+    /// <summary>Sends SIGTERM (as a container runtime or systemd would) and waits for the process to exit; returns how long it took.</summary>
+    public async Task<TimeSpan> TerminateAsync(TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString()]))!) await kill.WaitForExitAsync();
+        using var bound = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(bound.Token);
+        return watch.Elapsed;
+    }
+
+    public int ExitCode => _process.ExitCode;
 
     public void Kill()
     {

@@ -2,7 +2,7 @@ namespace Herald.Bench;
 
 /// <summary>Command line: --store sqlite|postgres --events N --destinations K --concurrency C [--postgres CS] [--out FILE] [--drill].</summary>
 public sealed record BenchOptions(string Store, int Events, int Destinations, int Concurrency, string? Postgres, string? Out, bool Drill,
-    IReadOnlyDictionary<string, string> Settings, bool IngestOnly = false, int Publishers = 64, bool Drain = true)
+    IReadOnlyDictionary<string, string> Settings, bool IngestOnly = false, int Publishers = 64, bool Drain = true, bool DrainOnly = false)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -25,6 +25,8 @@ public sealed record BenchOptions(string Store, int Events, int Destinations, in
             // --publishers P: concurrent publishing requests (default 64).
             int.Parse(Get("--publishers", "64")),
             // --no-drain: skip the backlog phases (delivery off, then delivery alone).
-            !args.Contains("--no-drain"));
+            !args.Contains("--no-drain"),
+            // --drain-only: skip the live and paced phases; only the backlog (delivery off) and its drain (delivery alone).
+            args.Contains("--drain-only"));
     }
 }

@@ -23,6 +23,6 @@ public static class BenchMain
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"results: {file}");
-        return options.IngestOnly || (result.Delivered == result.Expected && (result.Drain is null || result.Drain.Delivered == result.Expected)) ? 0 : 2;
+        return options.IngestOnly || ((options.DrainOnly || result.Delivered == result.Expected) && (result.Drain is null || result.Drain.Delivered == result.Expected)) ? 0 : 2;
     }
 }
