@@ -105,7 +105,7 @@ public sealed class DeliveryWorker(
         {
             using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             var released = await store.ReleaseLeasesAsync(_node, left, bound.Token);
-            logger.LogInformation("Delivery worker {Node} stopped: {InFlight} lane(s) finished, {Released} lease(s) handed back.",
+            logger.LogInformation("Delivery worker {Node} stopped: {InFlight} send runner(s) finished, {Released} lease(s) handed back.",
                 _node, inFlight, released);
         }
         catch (Exception e)
