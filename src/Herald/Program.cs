@@ -10,6 +10,7 @@ using Herald.Events;
 using Herald.Secrets;
 using Herald.Health;
 using Herald.Keys;
+using Herald.Observability;
 using Herald.Projects;
 using Microsoft.Extensions.Options;
 
@@ -19,6 +20,7 @@ builder.AddHerald();
 var app = builder.Build();
 app.UseHerald();
 app.MapHealth();
+app.MapHeraldMetrics();
 app.MapHeraldOpenApi();
 app.MapProjects();
 app.MapKeys();

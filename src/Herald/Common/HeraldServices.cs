@@ -11,6 +11,7 @@ using Herald.Delivery;
 using Herald.Destinations;
 using Herald.Events;
 using Herald.Net;
+using Herald.Observability;
 using Herald.Secrets;
 using Herald.Errors;
 using Herald.Keys;
@@ -100,6 +101,7 @@ public static class HeraldServices
         services.AddHeraldAuth();
         services.AddHeraldConsole();
         services.AddHeraldOpenApi();
+        builder.AddHeraldObservability();
         return builder;
     }
 

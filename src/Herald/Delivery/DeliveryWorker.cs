@@ -25,6 +25,7 @@ namespace Herald.Delivery;
 /// </summary>
 public sealed class DeliveryWorker(
     DeliveryStore store, DispatchLanes lanes, DestinationTester sender, RetrySchedule schedule, DeliverySignal signal, EventPublisher publisher,
+    Observability.HeraldMetrics metrics,
     IOptions<HeraldOptions> options, TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
 {
     private readonly DeliveryOptions _options = options.Value.Delivery;
@@ -249,6 +250,7 @@ public sealed class DeliveryWorker(
                 return;
             }
             var outcome = await AttemptAsync(delivery, work.Message, work.Destination, send.Token);
+            metrics.Outcome(work.Destination?.Kind, outcome);
             if (outcome.Succeeded) lane.Succeeded();
             else if (outcome.FailedAtDestination) lane.Failed();
             await _outcomes.Writer.WriteAsync(outcome, CancellationToken.None);
@@ -266,6 +268,7 @@ public sealed class DeliveryWorker(
             // Counted as a failed try, so the retry schedule (and its end) applies as to any failure.
             logger.LogError("Delivery {DeliveryId} failed inside Herald ({Error}).", delivery.Id, ex.GetType().Name);
             var delay = schedule.NextDelay(delivery.Attempts + 1, null);
+            metrics.InternalError(work.Destination?.Kind, delivery, final: delay is null);
             await _outcomes.Writer.WriteAsync(new DeliveryOutcome(delivery, "internal_error", null, time.GetUtcNow().ToUnixTimeMilliseconds(), 0, null,
                 true, delay is null ? DeliveryStatuses.Failed : DeliveryStatuses.Pending,
                 delay is null ? null : (long)delay.Value.TotalMilliseconds, false), CancellationToken.None);

@@ -14,7 +14,8 @@ namespace Herald.Events;
 /// The one way events enter Herald, for the HTTP API and in-process producers alike: checks type, data and schema, then
 /// hands the event to the group-commit writer. It never talks to a destination.
 /// </summary>
-public sealed class EventPublisher(EventCatalog catalog, EventWriter writer, IOptions<HeraldOptions> options, TimeProvider time)
+public sealed class EventPublisher(EventCatalog catalog, EventWriter writer, IOptions<HeraldOptions> options, TimeProvider time,
+    Observability.HeraldMetrics metrics)
 {
     public const int MaxCategories = 20;
     public const int MaxIdempotencyKeyLength = 200;
@@ -83,6 +84,7 @@ public sealed class EventPublisher(EventCatalog catalog, EventWriter writer, IOp
             ExcludeDestinationId = excludeDestinationId,
         };
         var result = await writer.WriteAsync(e, ct);
+        metrics.Published(known is null ? null : e.Type, !result.Replayed, time.GetUtcNow() - now);
         if (result.Conflict)
             return (null, Problems.Conflict("idempotency_key_reused", "The Idempotency-Key was used for a different event.",
                 "A repeat with the same Idempotency-Key must carry the same event; use a new key for a new event.", "Idempotency-Key"));

@@ -18,14 +18,15 @@ public static class NetExtensions
             .ConfigurePrimaryHttpMessageHandler(provider => CreateHandler(
                 provider.GetRequiredService<IOptions<HeraldOptions>>().Value.Delivery,
                 provider.GetRequiredService<HostResolver>(),
-                provider.GetRequiredService<NetworkRules>()))
+                provider.GetRequiredService<NetworkRules>(),
+                provider.GetRequiredService<Observability.HeraldMetrics>()))
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan) // the sender applies its own deadline
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)                             // one pool, connections kept alive
             .RemoveAllLoggers();                                                      // default logs would carry the URL
         return services;
     }
 
-    private static SocketsHttpHandler CreateHandler(DeliveryOptions delivery, HostResolver resolver, NetworkRules rules)
+    private static SocketsHttpHandler CreateHandler(DeliveryOptions delivery, HostResolver resolver, NetworkRules rules, Observability.HeraldMetrics metrics)
     {
         var extraRoots = LoadCertificates(delivery.ExtraCaCertificates);
         var handler = new SocketsHttpHandler
@@ -40,7 +41,7 @@ public static class NetExtensions
             MaxConnectionsPerServer = 256,
             MaxResponseHeadersLength = 64, // KiB
             ActivityHeadersPropagator = null, // no traceparent to third parties
-            ConnectCallback = (context, ct) => ConnectCheckedAsync(context.DnsEndPoint.Host, context.DnsEndPoint.Port, resolver, rules, ct),
+            ConnectCallback = (context, ct) => ConnectCheckedAsync(context.DnsEndPoint.Host, context.DnsEndPoint.Port, resolver, rules, metrics, ct),
         };
         if (extraRoots.Count > 0)
             handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
@@ -49,12 +50,17 @@ public static class NetExtensions
     }
 
     /// <summary>Resolves the host, keeps only allowed addresses, and connects to the first that answers.</summary>
-    private static async ValueTask<Stream> ConnectCheckedAsync(string host, int port, HostResolver resolver, NetworkRules rules, CancellationToken ct)
+    private static async ValueTask<Stream> ConnectCheckedAsync(string host, int port, HostResolver resolver, NetworkRules rules,
+        Observability.HeraldMetrics metrics, CancellationToken ct)
     {
         if (port is < 1 or > 65535) throw new BlockedDestinationException();
         var endpoints = await resolver.ResolveAsync(host, port, ct);
         var allowed = endpoints.Where(e => rules.IsAllowed(e.Address)).ToList();
-        if (allowed.Count == 0) throw new BlockedDestinationException();
+        if (allowed.Count == 0)
+        {
+            metrics.SsrfBlocked("connect");
+            throw new BlockedDestinationException();
+        }
 
         SocketException? last = null;
         foreach (var endpoint in allowed)

@@ -11,7 +11,7 @@ namespace Herald.Net;
 /// their hosts and path shapes, custom hosts neither internal names nor odd numeric spellings, and every resolved
 /// address allowed by <see cref="NetworkRules"/>. Messages never repeat the URL.
 /// </summary>
-public sealed partial class UrlValidator(NetworkRules rules, HostResolver resolver, IOptions<HeraldOptions> options)
+public sealed partial class UrlValidator(NetworkRules rules, HostResolver resolver, IOptions<HeraldOptions> options, Observability.HeraldMetrics metrics)
 {
     public async Task<UrlCheck> CheckAsync(string? url, DestinationPin? pin, CancellationToken ct)
     {
@@ -47,6 +47,7 @@ public sealed partial class UrlValidator(NetworkRules rules, HostResolver resolv
         // Both spellings: the raw one for odd numeric forms, the IDN-normalised one that DNS will see (e.g. "。" becomes ".").
         else if ((HostNames.WhyRefused(rawHost) ?? HostNames.WhyRefused(host)) is { } why)
         {
+            metrics.SsrfBlocked("install");
             return UrlCheck.Fail($"host {why}");
         }
 
@@ -60,7 +61,10 @@ public sealed partial class UrlValidator(NetworkRules rules, HostResolver resolv
             return UrlCheck.Fail("host could not be resolved.");
         }
         if (endpoints.Any(e => rules.IsBlocked(e.Address)))
+        {
+            metrics.SsrfBlocked("install");
             return UrlCheck.Fail("points to a private, loopback, link-local or otherwise blocked network address.");
+        }
         return UrlCheck.Ok(uri, host);
     }
 

@@ -26,6 +26,20 @@ public sealed class HeraldOptions
     public RetentionOptions Retention { get; set; } = new();
     public ConsoleOptions Console { get; set; } = new();
     public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
+    public MetricsOptions Metrics { get; set; } = new();
+}
+
+/// <summary>OpenTelemetry metrics and the Prometheus scrape endpoint (docs/observability.md).</summary>
+public sealed class MetricsOptions
+{
+    /// <summary>false: no metrics pipeline, no /metrics, no OTLP metric export.</summary>
+    public bool Enabled { get; set; } = true;
+    /// <summary>Serve /metrics on this port (on the same hosts as Herald) instead of Herald's own port.</summary>
+    public int? Port { get; set; }
+    /// <summary>true: /metrics needs the operator key (Authorization: Bearer).</summary>
+    public bool RequireKey { get; set; }
+    /// <summary>true: delivery instruments carry a destination.id label (only for small installations: one series per destination).</summary>
+    public bool PerDestination { get; set; }
 }
 
 public sealed class ConsoleOptions

@@ -53,6 +53,8 @@ public sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         ValidateSecrets(errors, o, provider);
         ValidateWeb(errors, o);
         ValidateDelivery(errors, o.Delivery);
+        if (o.Metrics.Port is < 1 or > 65535)
+            errors.Add($"Herald:Metrics:Port must be between 1 and 65535 (got {o.Metrics.Port}).");
         if (o.Events.MaxPayloadBytes is < 1024 or > 16 * 1024 * 1024)
             errors.Add("Herald:Events:MaxPayloadBytes must be between 1024 and 16777216.");
         if (o.Events.WriteBatchSize is < 1 or > 5000)
