@@ -27,7 +27,8 @@ public static class ObservabilityExtensions
         services.AddSingleton<BacklogGauges>();
         // Read from configuration, not the validated options: a bad setting must reach the start-up message, not crash here.
         var exposure = MetricsExposure.From(configuration);
-        services.AddSingleton(exposure);
+        // Mapping reads the settings again once configuration is complete (test hosts add theirs at build time).
+        services.AddSingleton(provider => MetricsExposure.From(provider.GetRequiredService<IConfiguration>()));
         if (!exposure.Enabled) return builder;
 
         if (exposure.Port is { } port) builder.WebHost.UseUrls([.. ListenUrls(configuration), .. MetricsUrls(ListenUrls(configuration), port)]);
