@@ -31,12 +31,12 @@ public sealed class HeraldMetrics
     private readonly Histogram<double> _lag;
     private readonly Counter<long> _finalFailures;
     private readonly Counter<long> _ssrfBlocked;
-    private readonly bool _perDestination;
+    private readonly IOptions<HeraldOptions> _options;
     private readonly TimeProvider _time;
 
     public HeraldMetrics(IMeterFactory meters, IOptions<HeraldOptions> options, TimeProvider time)
     {
-        _perDestination = options.Value.Metrics.PerDestination;
+        _options = options; // read when used: this is built before start-up has reported invalid settings
         _time = time;
         Meter = meters.Create(MeterName);
         _published = Meter.CreateCounter<long>("herald.events.published", "{event}", "Events stored (idempotent repeats not counted).");
@@ -55,6 +55,8 @@ public sealed class HeraldMetrics
 
     public Meter Meter { get; }
 
+    private bool PerDestination => _options.Value.Metrics.PerDestination;
+
     /// <summary>One publish answered by the store. <paramref name="catalogType"/> is null for a type not in the catalog.</summary>
     public void Published(string? catalogType, bool stored, TimeSpan duration)
     {
@@ -68,7 +70,7 @@ public sealed class HeraldMetrics
     {
         if (!outcome.Attempted) return;
         var tags = new TagList { { "destination.kind", destinationKind ?? "unknown" }, { "outcome.class", OutcomeClass(outcome.Outcome) } };
-        if (_perDestination) tags.Add("destination.id", outcome.Delivery.DestinationId);
+        if (PerDestination) tags.Add("destination.id", outcome.Delivery.DestinationId);
         _attempts.Add(1, tags);
         _attemptDuration.Record(outcome.DurationMs / 1000.0, tags);
         if (outcome.Succeeded)
@@ -97,7 +99,7 @@ public sealed class HeraldMetrics
     private TagList Kind(string? kind, string destinationId)
     {
         var tags = new TagList { { "destination.kind", kind ?? "unknown" } };
-        if (_perDestination) tags.Add("destination.id", destinationId);
+        if (PerDestination) tags.Add("destination.id", destinationId);
         return tags;
     }
 

@@ -59,7 +59,8 @@ public static class ObservabilityExtensions
     {
         var exposure = app.Services.GetRequiredService<MetricsExposure>();
         if (!exposure.Enabled) return app;
-        app.Services.GetRequiredService<BacklogGauges>();
+        // Created once Herald has started: building them reads the validated settings, whose errors start-up reports.
+        app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<BacklogGauges>());
         if (exposure.Port is { } port)
         {
             // The metrics port serves only /metrics, and /metrics is served only there.

@@ -87,12 +87,19 @@ public sealed partial class MetricsTests
         return secrets;
     }
 
-    [Fact]
-    public async Task Scrape_counts_attempts_per_outcome_class_and_carries_no_secret()
+    [Theory]
+    [MemberData(nameof(Stores.All), MemberType = typeof(Stores))]
+    public async Task Scrape_counts_attempts_per_outcome_class_and_carries_no_secret(string store)
     {
         await using var receiver = await ReceiverAsync();
         var directory = Directory.CreateTempSubdirectory("herald-metrics-").FullName;
-        await using var herald = HeraldProcess.Start(directory, Environment(receiver.Port));
+        var postgres = store == Stores.Postgres ? await Stores.CreatePostgresDatabaseAsync() : null;
+        await using var herald = HeraldProcess.Start(directory, Environment(receiver.Port, postgres is null ? null : new()
+        {
+            ["Herald__Storage__Provider"] = "postgres",
+            ["Herald__Storage__ConnectionString"] = postgres,
+            ["Herald__Secrets__MasterKey"] = HeraldFactory.TestMasterKey,
+        }));
         await herald.WaitUntilHealthyAsync();
         var secrets = await DeliverKnownMixAsync(herald, receiver.Port);
 
@@ -118,6 +125,10 @@ public sealed partial class MetricsTests
         Assert.Contains("http_client_request_duration_seconds_count", text);
         Assert.Contains("dotnet_gc_collections_total", text);
         Assert.Contains("herald_deliveries_in_hand", text);
+        // The store counts are served from a cache the first scrape filled (the destinations existed by then).
+        Assert.Equal(4, Sum(text, "herald_destinations", "status", "active"));
+        Assert.Contains("herald_deliveries_due{", text);
+        Assert.Contains("herald_deliveries_retrying{", text);
 
         // (b) no URL part, customer host, header value, event data, signing secret or API key anywhere in the scrape.
         foreach (var planted in new[] { HostToken, UrlToken, HeaderToken, DataToken, HeraldFactory.AdminKey, HeraldFactory.OperatorKey, "/e500", "/refused" })
@@ -173,6 +184,15 @@ public sealed partial class MetricsTests
         Assert.Equal(HttpStatusCode.NotFound, (await main.GetAsync("/metrics")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await metrics.GetAsync("/healthz")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await main.GetAsync("/healthz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_metrics_port_out_of_range_stops_the_start_with_a_message()
+    {
+        var directory = Directory.CreateTempSubdirectory("herald-metrics-").FullName;
+        await using var herald = HeraldProcess.Start(directory, new Dictionary<string, string?> { ["Herald__Metrics__Port"] = "70000" });
+        Assert.Equal(1, await herald.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("Herald:Metrics:Port must be between 1 and 65535", herald.Output);
     }
 
     [Fact]
