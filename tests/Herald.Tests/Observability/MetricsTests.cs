@@ -138,6 +138,20 @@ public sealed partial class MetricsTests
     }
 
     [Fact]
+    public async Task PerDestination_adds_the_destination_id_label()
+    {
+        await using var receiver = await ReceiverAsync();
+        var directory = Directory.CreateTempSubdirectory("herald-metrics-").FullName;
+        await using var herald = HeraldProcess.Start(directory, Environment(receiver.Port, new() { ["Herald__Metrics__PerDestination"] = "true" }));
+        await herald.WaitUntilHealthyAsync();
+        using var admin = Client(herald.BaseAddress, HeraldFactory.AdminKey);
+        var id = await admin.CreateDestinationAsync(new { kind = "webhook", url = $"http://127.0.0.1:{receiver.Port}/ok" });
+        await admin.PublishAsync("db.insert", new { i = 1 });
+        await Eventually.TrueAsync(async () => Sum(await admin.GetStringAsync("/metrics"), "herald_delivery_attempts_total", "destination_id", id) == 1,
+            "an attempt counted under its destination id", TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task RequireKey_asks_for_the_operator_key()
     {
         await using var factory = await HeraldFactory.CreateAsync(Stores.Sqlite, new() { ["Herald:Metrics:RequireKey"] = "true" });
