@@ -353,6 +353,7 @@ public sealed class DeliveryWorker(
         lanes.Observe(written.Circuits);
         foreach (var destination in written.Disabled) await AnnounceDisabledAsync(destination);
         foreach (var change in written.Changes) await AnnounceCircuitAsync(change);
+        foreach (var failed in written.Failed) await AnnounceFailedAsync(failed);
         return written;
     }
 
@@ -388,6 +389,32 @@ public sealed class DeliveryWorker(
         await AnnounceAsync(d, "herald.destination.recovered", $"Destination recovered: {d.Name}",
             $"The {d.Kind} destination '{d.Name}' ({d.DestinationHost}) answered again; Herald sends its held deliveries now.",
             new JsonObject(), $"herald.destination.recovered:{d.Id}:{time.GetUtcNow().ToUnixTimeMilliseconds()}");
+    }
+
+    /// <summary>
+    /// Emits herald.delivery.failed when a delivery ends as failed after a try (its retry schedule ran out, or 410 Gone), to the
+    /// project's other destinations. Not for Herald's own herald.* events: a watcher that fails would otherwise be told about its
+    /// own failures through notices that fail in turn.
+    /// </summary>
+    private async Task AnnounceFailedAsync(FailedDelivery f)
+    {
+        if (f.EventType.StartsWith("herald.", StringComparison.Ordinal)) return;
+        var data = new JsonObject
+        {
+            ["event_id"] = f.EventId, ["event_type"] = f.EventType, ["destination_id"] = f.DestinationId, ["kind"] = f.Kind,
+            ["attempts"] = f.Attempts, ["last_outcome"] = f.LastOutcome,
+        };
+        try
+        {
+            await publisher.PublishInternalAsync(f.ProjectId, "herald.delivery.failed", "Delivery failed",
+                $"Herald gave up delivering event {f.EventId} ({f.EventType}) to destination {f.DestinationId} after {f.Attempts} attempt(s); " +
+                $"last outcome: {f.LastOutcome}.", data, $"herald.delivery.failed:{f.DeliveryId}:{f.Attempts}", CancellationToken.None,
+                excludeDestinationId: f.DestinationId);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Could not publish herald.delivery.failed for {DeliveryId} ({Error}).", f.DeliveryId, e.GetType().Name);
+        }
     }
 
     private async Task AnnounceAsync(DestinationRecord d, string type, string title, string body, JsonObject extra, string idempotencyKey)
