@@ -1,3 +1,4 @@
+using Herald.Observability;
 using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -100,6 +101,7 @@ public static class HeraldServices
         services.AddHeraldAuth();
         services.AddHeraldConsole();
         services.AddHeraldOpenApi();
+        services.AddHeraldTracing(builder.Configuration);
         return builder;
     }
 

@@ -248,7 +248,7 @@ public sealed class DeliveryWorker(
                 await ErasedAsync(delivery);
                 return;
             }
-            var outcome = await AttemptAsync(delivery, work.Message, work.Destination, send.Token);
+            var outcome = await TracedAttemptAsync(delivery, work.Message, work.Destination, send.Token);
             if (outcome.Succeeded) lane.Succeeded();
             else if (outcome.FailedAtDestination) lane.Failed();
             await _outcomes.Writer.WriteAsync(outcome, CancellationToken.None);
@@ -284,6 +284,27 @@ public sealed class DeliveryWorker(
     private ValueTask ErasedAsync(ClaimedDelivery delivery) =>
         _outcomes.Writer.WriteAsync(new DeliveryOutcome(delivery, "project_erased", null, time.GetUtcNow().ToUnixTimeMilliseconds(), 0, null,
             Attempted: false, DeliveryStatuses.Failed, null, false), CancellationToken.None);
+
+    /// <summary>
+    /// The attempt inside its span: a root span (not a child of whatever started this lane) linked to the event's publish span.
+    /// Its attributes are ids, the destination kind, the outcome and status code: never the URL, host, headers or event data.
+    /// </summary>
+    private async Task<DeliveryOutcome> TracedAttemptAsync(ClaimedDelivery delivery, Message? e, DestinationRecord? destination, CancellationToken ct)
+    {
+        System.Diagnostics.Activity.Current = null; // flows only within this call
+        using var span = Observability.HeraldTracing.Source.StartActivity(Observability.HeraldTracing.AttemptSpan,
+            System.Diagnostics.ActivityKind.Consumer, default(System.Diagnostics.ActivityContext),
+            links: Observability.HeraldTracing.LinkTo(e?.TraceParent));
+        if (span is null) return await AttemptAsync(delivery, e, destination, ct);
+        span.SetTag("herald.delivery.id", delivery.Id).SetTag("herald.event.id", delivery.EventId)
+            .SetTag("herald.destination.id", delivery.DestinationId).SetTag("herald.destination.kind", destination?.Kind)
+            .SetTag("herald.delivery.attempt", delivery.Attempts + 1);
+        var outcome = await AttemptAsync(delivery, e, destination, ct);
+        span.SetTag("herald.delivery.outcome", outcome.Outcome).SetTag("herald.delivery.status", outcome.NewStatus);
+        if (outcome.StatusCode is { } code) span.SetTag("http.response.status_code", code);
+        if (!outcome.Succeeded) span.SetStatus(System.Diagnostics.ActivityStatusCode.Error, outcome.Outcome);
+        return outcome;
+    }
 
     private async Task<DeliveryOutcome> AttemptAsync(ClaimedDelivery delivery, Message? e, DestinationRecord? destination, CancellationToken ct)
     {
