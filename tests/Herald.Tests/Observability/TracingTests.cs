@@ -22,7 +22,7 @@ public sealed class TracingTests
             context.Response.StatusCode = Interlocked.Increment(ref calls) == 1 ? 503 : 200;
             return Task.CompletedTask;
         };
-        var spans = new List<Activity>();
+        var spans = new LockedSpans(); // every host in this test process reports Herald spans to this provider too
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var settings = HeraldFactory.ReceiverSettings(receiver.Port);
         settings["Herald:Delivery:Resolve:0"] = $"receiver.test:{receiver.Port}=127.0.0.1:{receiver.Port}";
@@ -48,8 +48,7 @@ public sealed class TracingTests
         time.Advance(TimeSpan.FromSeconds(5));
         await Eventually.TrueAsync(async () => (await admin.DeliveryAsync(deliveryId)).Str("status") == "delivered", "delivered");
 
-        Activity[] all;
-        lock (spans) all = spans.ToArray();
+        var all = spans.Snapshot();
         var publish = Assert.Single(all, s => s.OperationName == "herald.publish" && Tag(s, "herald.event.id") == e.Str("id"));
         Assert.Equal("db.insert", Tag(publish, "herald.event.type"));
         var attempts = all.Where(s => s.OperationName == "herald.delivery.attempt" && Tag(s, "herald.delivery.id") == deliveryId)
@@ -87,6 +86,19 @@ public sealed class TracingTests
             Assert.False(r.Headers.ContainsKey("request-id"));
             Assert.False(r.Headers.ContainsKey("baggage"));
         });
+    }
+
+    private sealed class LockedSpans : System.Collections.ObjectModel.Collection<Activity>
+    {
+        protected override void InsertItem(int index, Activity item)
+        {
+            lock (this) base.InsertItem(index, item);
+        }
+
+        public Activity[] Snapshot()
+        {
+            lock (this) return this.ToArray();
+        }
     }
 
     private static string? Tag(Activity span, string key) => span.TagObjects.FirstOrDefault(t => t.Key == key).Value?.ToString();
