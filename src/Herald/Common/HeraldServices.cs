@@ -1,3 +1,4 @@
+using Herald.Observability;
 using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -102,6 +103,7 @@ public static class HeraldServices
         services.AddHeraldConsole();
         services.AddHeraldOpenApi();
         builder.AddHeraldObservability();
+        services.AddHeraldTracing(builder.Configuration);
         return builder;
     }
 

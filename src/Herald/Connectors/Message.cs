@@ -6,6 +6,9 @@ namespace Herald.Connectors;
 public sealed record Message(string EventId, string Type, string Title, string Body, JsonObject Data, DateTimeOffset OccurredAt,
     IReadOnlyList<string> Categories)
 {
+    /// <summary>The W3C traceparent of the span that published the event, if any (never sent to a destination).</summary>
+    public string? TraceParent { get; init; }
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Kind, string Surface), RenderedPayload> _rendered = new();
 
     /// <summary>

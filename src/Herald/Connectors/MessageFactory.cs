@@ -12,7 +12,7 @@ public static class MessageFactory
         var data = JsonNode.Parse(e.Data) as JsonObject ?? new JsonObject();
         var categories = e.Categories is null ? [] : JsonSerializer.Deserialize<string[]>(e.Categories)!;
         return new Message(e.Id, e.Type, e.Title ?? DefaultTitle(e.Type), e.Body ?? DefaultBody(data), data,
-            DateTimeOffset.FromUnixTimeMilliseconds(e.OccurredAt), categories);
+            DateTimeOffset.FromUnixTimeMilliseconds(e.OccurredAt), categories) { TraceParent = e.TraceParent };
     }
 
     public static string DefaultTitle(string type) => $"Event: {type}";

@@ -46,6 +46,7 @@ public static class ConsoleAuth
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
         services.AddSingleton<DeliveryLog>();
+        services.AddSingleton<HealthView>();
         // TempData (notices and one-time secrets across a redirect) lives in a Data Protection-sealed cookie.
         services.Configure<Microsoft.AspNetCore.Mvc.CookieTempDataProviderOptions>(o =>
         {

@@ -282,8 +282,7 @@ public sealed class DeliveryStore(Db db, TimeProvider time, StoreClock clock)
             retry_delay_ms = o.RetryDelayMs, defer_until = o.DeferUntil, outcome = o.DeferUntil is null ? o.Outcome : null, status_code = o.StatusCode,
             completed_at = o.NewStatus == DeliveryStatuses.Pending ? (long?)null : now,
         }).ToList();
-        if (states.Count > 0)
-            await connection.ExecuteAsync(new CommandDefinition($"""
+        var updated = states.Count == 0 ? [] : (await connection.QueryAsync<(string Id, string Status)>(new CommandDefinition($"""
                 UPDATE deliveries SET status = v.status, attempts = v.attempts,
                     next_attempt_at = COALESCE(v.defer_until, {db.Now} + v.retry_delay_ms, deliveries.next_attempt_at),
                     lease_owner = NULL, lease_expires_at = NULL, last_outcome = COALESCE(v.outcome, deliveries.last_outcome),
@@ -291,7 +290,10 @@ public sealed class DeliveryStore(Db db, TimeProvider time, StoreClock clock)
                     updated_at = @now, completed_at = v.completed_at
                 FROM {StateRows}
                 WHERE deliveries.id = v.id AND deliveries.lease_owner = @node
-                """, new { rows = Db.ToJsonRows(states), now, node, clockNow, clockSkew }, tx, cancellationToken: ct));
+                RETURNING deliveries.id, deliveries.status
+                """, new { rows = Db.ToJsonRows(states), now, node, clockNow, clockSkew }, tx, cancellationToken: ct))).ToList();
+        var failedIds = live.Where(o => o.Attempted && o.NewStatus == DeliveryStatuses.Failed).Select(o => o.Delivery.Id)
+            .Intersect(updated.Where(u => u.Status == DeliveryStatuses.Failed).Select(u => u.Id), StringComparer.Ordinal).ToList();
 
         var gone = live.Where(o => o.DisableDestination).Select(o => o.Delivery.DestinationId).Distinct().ToList();
         var failing = attempted.Where(o => !o.Succeeded).Select(o => o.Delivery.DestinationId).ToList();
@@ -312,8 +314,15 @@ public sealed class DeliveryStore(Db db, TimeProvider time, StoreClock clock)
         var circuits = touched.Count == 0 ? [] : (await connection.QueryAsync<CircuitView>(new CommandDefinition($"""
             SELECT id AS DestinationId, circuit_state AS State, circuit_reopens_at AS ReopensAt FROM destinations WHERE {db.In("id", "touched")}
             """, new { touched = db.List(touched) }, tx, cancellationToken: ct))).ToList();
+        // Deliveries this write ended as failed after a try (their schedule ran out, or 410): announced as herald.delivery.failed.
+        var failed = failedIds.Count == 0 ? [] : (await connection.QueryAsync<FailedDelivery>(new CommandDefinition($"""
+            SELECT d.id AS DeliveryId, d.project_id AS ProjectId, d.event_id AS EventId, e.type AS EventType, d.destination_id AS DestinationId,
+                   t.kind AS Kind, d.attempts AS Attempts, d.last_outcome AS LastOutcome
+            FROM deliveries d JOIN events e ON e.id = d.event_id JOIN destinations t ON t.id = d.destination_id
+            WHERE {db.In("d.id", "failedIds")} ORDER BY d.id
+            """, new { failedIds = db.List(failedIds) }, tx, cancellationToken: ct))).ToList();
         await scope.CommitAsync(ct);
-        return new OutcomeWrite(disabled, changes, circuits, outcomes.Count - live.Count);
+        return new OutcomeWrite(disabled, changes, circuits, outcomes.Count - live.Count) { Failed = failed };
     }
 
     public async Task<DeliveryRecord?> GetAsync(string projectId, string id, CancellationToken ct)
@@ -441,4 +450,21 @@ public sealed record OutcomePolicy(TimeSpan DisableAfter, int FailureThreshold, 
 /// <summary>What writing a batch of outcomes changed: destinations disabled, circuits opened or closed, the circuits it touched,
 /// and how many outcomes were dropped because their delivery no longer exists.</summary>
 public sealed record OutcomeWrite(IReadOnlyList<DestinationRecord> Disabled, IReadOnlyList<CircuitChange> Changes,
-    IReadOnlyList<CircuitView> Circuits, int Dropped);
+    IReadOnlyList<CircuitView> Circuits, int Dropped)
+{
+    /// <summary>Deliveries this write ended as failed after a try: their retry schedule ran out (or the destination answered 410).</summary>
+    public IReadOnlyList<FailedDelivery> Failed { get; init; } = [];
+}
+
+/// <summary>A delivery that ended as failed after a try, with what herald.delivery.failed tells about it.</summary>
+public sealed record FailedDelivery
+{
+    public required string DeliveryId { get; init; }
+    public required string ProjectId { get; init; }
+    public required string EventId { get; init; }
+    public required string EventType { get; init; }
+    public required string DestinationId { get; init; }
+    public required string Kind { get; init; }
+    public int Attempts { get; init; }
+    public string? LastOutcome { get; init; }
+}

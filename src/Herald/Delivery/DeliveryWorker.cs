@@ -249,7 +249,7 @@ public sealed class DeliveryWorker(
                 await ErasedAsync(delivery);
                 return;
             }
-            var outcome = await AttemptAsync(delivery, work.Message, work.Destination, send.Token);
+            var outcome = await TracedAttemptAsync(delivery, work.Message, work.Destination, send.Token);
             metrics.Outcome(work.Destination?.Kind, outcome);
             if (outcome.Succeeded) lane.Succeeded();
             else if (outcome.FailedAtDestination) lane.Failed();
@@ -287,6 +287,27 @@ public sealed class DeliveryWorker(
     private ValueTask ErasedAsync(ClaimedDelivery delivery) =>
         _outcomes.Writer.WriteAsync(new DeliveryOutcome(delivery, "project_erased", null, time.GetUtcNow().ToUnixTimeMilliseconds(), 0, null,
             Attempted: false, DeliveryStatuses.Failed, null, false), CancellationToken.None);
+
+    /// <summary>
+    /// The attempt inside its span: a root span (not a child of whatever started this lane) linked to the event's publish span.
+    /// Its attributes are ids, the destination kind, the outcome and status code: never the URL, host, headers or event data.
+    /// </summary>
+    private async Task<DeliveryOutcome> TracedAttemptAsync(ClaimedDelivery delivery, Message? e, DestinationRecord? destination, CancellationToken ct)
+    {
+        System.Diagnostics.Activity.Current = null; // flows only within this call
+        using var span = Observability.HeraldTracing.Source.StartActivity(Observability.HeraldTracing.AttemptSpan,
+            System.Diagnostics.ActivityKind.Consumer, default(System.Diagnostics.ActivityContext),
+            links: Observability.HeraldTracing.LinkTo(e?.TraceParent));
+        if (span is null) return await AttemptAsync(delivery, e, destination, ct);
+        span.SetTag("herald.delivery.id", delivery.Id).SetTag("herald.event.id", delivery.EventId)
+            .SetTag("herald.destination.id", delivery.DestinationId).SetTag("herald.destination.kind", destination?.Kind)
+            .SetTag("herald.delivery.attempt", delivery.Attempts + 1);
+        var outcome = await AttemptAsync(delivery, e, destination, ct);
+        span.SetTag("herald.delivery.outcome", outcome.Outcome).SetTag("herald.delivery.status", outcome.NewStatus);
+        if (outcome.StatusCode is { } code) span.SetTag("http.response.status_code", code);
+        if (!outcome.Succeeded) span.SetStatus(System.Diagnostics.ActivityStatusCode.Error, outcome.Outcome);
+        return outcome;
+    }
 
     private async Task<DeliveryOutcome> AttemptAsync(ClaimedDelivery delivery, Message? e, DestinationRecord? destination, CancellationToken ct)
     {
@@ -356,6 +377,7 @@ public sealed class DeliveryWorker(
         lanes.Observe(written.Circuits);
         foreach (var destination in written.Disabled) await AnnounceDisabledAsync(destination);
         foreach (var change in written.Changes) await AnnounceCircuitAsync(change);
+        foreach (var failed in written.Failed) await AnnounceFailedAsync(failed);
         return written;
     }
 
@@ -391,6 +413,32 @@ public sealed class DeliveryWorker(
         await AnnounceAsync(d, "herald.destination.recovered", $"Destination recovered: {d.Name}",
             $"The {d.Kind} destination '{d.Name}' ({d.DestinationHost}) answered again; Herald sends its held deliveries now.",
             new JsonObject(), $"herald.destination.recovered:{d.Id}:{time.GetUtcNow().ToUnixTimeMilliseconds()}");
+    }
+
+    /// <summary>
+    /// Emits herald.delivery.failed when a delivery ends as failed after a try (its retry schedule ran out, or 410 Gone), to the
+    /// project's other destinations. Not for Herald's own herald.* events: a watcher that fails would otherwise be told about its
+    /// own failures through notices that fail in turn.
+    /// </summary>
+    private async Task AnnounceFailedAsync(FailedDelivery f)
+    {
+        if (f.EventType.StartsWith("herald.", StringComparison.Ordinal)) return;
+        var data = new JsonObject
+        {
+            ["event_id"] = f.EventId, ["event_type"] = f.EventType, ["destination_id"] = f.DestinationId, ["kind"] = f.Kind,
+            ["attempts"] = f.Attempts, ["last_outcome"] = f.LastOutcome,
+        };
+        try
+        {
+            await publisher.PublishInternalAsync(f.ProjectId, "herald.delivery.failed", "Delivery failed",
+                $"Herald gave up delivering event {f.EventId} ({f.EventType}) to destination {f.DestinationId} after {f.Attempts} attempt(s); " +
+                $"last outcome: {f.LastOutcome}.", data, $"herald.delivery.failed:{f.DeliveryId}:{f.Attempts}", CancellationToken.None,
+                excludeDestinationId: f.DestinationId);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Could not publish herald.delivery.failed for {DeliveryId} ({Error}).", f.DeliveryId, e.GetType().Name);
+        }
     }
 
     private async Task AnnounceAsync(DestinationRecord d, string type, string title, string body, JsonObject extra, string idempotencyKey)

@@ -33,6 +33,7 @@ public sealed class EventCatalog(Db db, TimeProvider time)
         ("herald.destination.disabled", "Herald disabled a destination after it kept failing or answered 410 Gone."),
         ("herald.destination.circuit_opened", "A destination kept failing: Herald pauses sending to it and probes it after a cool-down."),
         ("herald.destination.recovered", "A destination whose circuit was open answered a probe: Herald sends to it again."),
+        ("herald.delivery.failed", "A delivery ran out of retries (or its destination answered 410 Gone): Herald stopped trying it."),
     ];
 
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(30);

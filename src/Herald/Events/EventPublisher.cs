@@ -83,8 +83,13 @@ public sealed class EventPublisher(EventCatalog catalog, EventWriter writer, IOp
             RequestHash = idempotencyKey is null ? null : Hash(type!, data, categoriesJson, title, body),
             ExcludeDestinationId = excludeDestinationId,
         };
+        using var span = Observability.HeraldTracing.Source.StartActivity(Observability.HeraldTracing.PublishSpan, System.Diagnostics.ActivityKind.Producer);
+        span?.SetTag("herald.event.type", e.Type);
+        e = e with { TraceParent = Observability.HeraldTracing.TraceParent(span) };
         var result = await writer.WriteAsync(e, ct);
         metrics.Published(known is null ? null : e.Type, !result.Replayed, time.GetUtcNow() - now);
+        span?.SetTag("herald.event.id", result.Event.Id).SetTag("herald.event.replayed", result.Replayed)
+            .SetTag("herald.event.deliveries", result.Event.Deliveries);
         if (result.Conflict)
             return (null, Problems.Conflict("idempotency_key_reused", "The Idempotency-Key was used for a different event.",
                 "A repeat with the same Idempotency-Key must carry the same event; use a new key for a new event.", "Idempotency-Key"));

@@ -14,6 +14,8 @@ public sealed record EventRecord
     public string? IdempotencyKey { get; init; }
     public string? RequestHash { get; init; }
     public int Deliveries { get; init; }
+    /// <summary>The W3C traceparent of the publish span, when traces are on: delivery attempt spans link to it.</summary>
+    public string? TraceParent { get; init; }
     /// <summary>Not stored: a destination this event is not fanned out to (Herald's notice about that destination itself).</summary>
     public string? ExcludeDestinationId { get; init; }
 }

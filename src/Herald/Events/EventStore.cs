@@ -10,7 +10,7 @@ public sealed class EventStore(Db db)
     public const string Columns = """
         id AS Id, project_id AS ProjectId, type AS Type, title AS Title, body AS Body, data AS Data, categories AS Categories,
         occurred_at AS OccurredAt, created_at AS CreatedAt, idempotency_key AS IdempotencyKey, request_hash AS RequestHash,
-        deliveries AS Deliveries
+        deliveries AS Deliveries, trace_parent AS TraceParent
         """;
 
     public async Task<EventRecord?> GetAsync(string projectId, string id, CancellationToken ct)

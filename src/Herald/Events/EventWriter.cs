@@ -169,8 +169,9 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
 
             if (newEvents.Count > 0)
                 await connection.ExecuteAsync(new CommandDefinition($"""
-                    INSERT INTO events (id, project_id, type, title, body, data, categories, occurred_at, created_at, idempotency_key, request_hash, deliveries)
-                    SELECT v.id, v.project_id, v.type, v.title, v.body, v.data, v.categories, v.occurred_at, @now, v.idempotency_key, v.request_hash, v.deliveries
+                    INSERT INTO events (id, project_id, type, title, body, data, categories, occurred_at, created_at, idempotency_key, request_hash, deliveries, trace_parent)
+                    SELECT v.id, v.project_id, v.type, v.title, v.body, v.data, v.categories, v.occurred_at, @now, v.idempotency_key, v.request_hash, v.deliveries,
+                        v.trace_parent
                     FROM {EventRows}
                     """, new
                     {
@@ -179,7 +180,7 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
                         {
                             id = e.Id, project_id = e.ProjectId, type = e.Type, title = e.Title, body = e.Body, data = e.Data,
                             categories = e.Categories, occurred_at = e.OccurredAt, idempotency_key = e.IdempotencyKey,
-                            request_hash = e.RequestHash, deliveries = e.Deliveries,
+                            request_hash = e.RequestHash, deliveries = e.Deliveries, trace_parent = e.TraceParent,
                         })),
                     }, tx));
             if (newDeliveries.Count > 0)
@@ -201,7 +202,7 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
 
     private string EventRows => field ??= db.JsonRows("rows", ("id", "text"), ("project_id", "text"), ("type", "text"), ("title", "text"),
         ("body", "text"), ("data", "text"), ("categories", "text"), ("occurred_at", "bigint"), ("idempotency_key", "text"),
-        ("request_hash", "text"), ("deliveries", "int"));
+        ("request_hash", "text"), ("deliveries", "int"), ("trace_parent", "text"));
 
     private string DeliveryRows => field ??= db.JsonRows("rows", ("id", "text"), ("project_id", "text"), ("event_id", "text"),
         ("destination_id", "text"), ("lease_owner", "text"), ("defer_until", "bigint"));

@@ -11,7 +11,7 @@ public sealed partial class ConsoleSecurityTests
     public const string QuoteName = "it's \"unbalanced";
     public const string TagName = "<img src=x onerror=alert(1)>";
 
-    public static readonly string[] Pages = ["/console", "/console/connectors", "/console/deliveries", "/console/webhooks", "/console/budget"];
+    public static readonly string[] Pages = ["/console", "/console/connectors", "/console/deliveries", "/console/health", "/console/webhooks", "/console/budget"];
 
     [Fact]
     public async Task No_console_page_has_inline_script_or_event_handlers_and_all_carry_a_strict_policy()
