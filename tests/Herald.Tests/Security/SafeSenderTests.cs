@@ -159,9 +159,25 @@ public sealed class SafeSenderTests
         var id = (await herald.Admin().PostJson("/v1/destinations", new { kind = "webhook", url = $"https://rebind.example.com:{receiver.Port}/hook" })
             .Json(HttpStatusCode.Created)).GetProperty("destination").Str("id");
 
+        // herald.ssrf.blocked counts it at the connect stage (this instance's meter only: tests run side by side).
+        var meter = herald.Services.GetRequiredService<Herald.Observability.HeraldMetrics>().Meter;
+        var connectBlocks = 0L;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == meter && instrument.Name == "herald.ssrf.blocked") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+                if (tag.Key == "stage" && (string?)tag.Value == "connect") Interlocked.Add(ref connectBlocks, value);
+        });
+        listener.Start();
+
         resolver.Answers["rebind.example.com"] = [IPAddress.Loopback]; // the attacker's DNS now answers 127.0.0.1
         var result = await herald.Admin().PostAsync($"/v1/destinations/{id}/test", null).Json(HttpStatusCode.OK);
         Assert.Equal("blocked_destination", result.Str("status"));
+        Assert.Equal(1, Interlocked.Read(ref connectBlocks));
         Assert.False(result.GetProperty("ok").GetBoolean());
         Assert.Empty(receiver.Received);
 
