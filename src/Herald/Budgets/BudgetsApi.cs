@@ -15,7 +15,7 @@ public static class BudgetsApi
     {
         app.MapGet("/v1/projects/{projectId}/budget", Get).WithTags("Budgets").RequireAuthorization().Doc("getBudget", "Get a project's budget and this cycle's spend");
         app.MapPut("/v1/projects/{projectId}/budget", Set).WithTags("Budgets").RequireAuthorization(AuthExtensions.AdminPolicy).Doc("setBudget", "Set or remove a project's monthly budget");
-        app.MapPost("/v1/usage", Report).WithTags("Budgets").RequireAuthorization(AuthExtensions.ProjectKeyPolicy).Doc("reportUsage", "Report spend against the project's budget").WithIdempotencyKey(200);
+        app.MapPost("/v1/usage", Report).WithTags("Budgets").RequireAuthorization(AuthExtensions.ProjectKeyPolicy).Doc("reportUsage", "Report spend against the project's budget", 409).WithIdempotencyKey(200);
     }
 
     private static async Task<Results<Ok<BudgetResponse>, ProblemHttpResult>> Get(
@@ -49,6 +49,9 @@ public static class BudgetsApi
         if (!v.IsValid) return v.Problem();
 
         var result = await budgets.ReportAsync(Caller.From(http.User).ProjectId!, request.AmountUsd!.Value, request.OccurredAt, key, ct);
+        if (result.Replayed && result.Report.AmountMicros != Money.ToMicros(request.AmountUsd.Value))
+            return Problems.Conflict(ProblemCodes.IdempotencyKeyReused, "The Idempotency-Key was used for a different report.",
+                "A repeat with the same Idempotency-Key must carry the same amount; use a new key for a new report.", "Idempotency-Key");
         if (result.Replayed) http.Response.Headers["Idempotent-Replayed"] = "true";
         return TypedResults.Created($"/v1/usage/{result.Report.Id}", UsageResponse.From(result));
     }

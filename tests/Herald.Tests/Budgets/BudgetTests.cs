@@ -201,5 +201,14 @@ public sealed class BudgetTests
             Assert.Equal(original.Body, replay.Body);
             Assert.True(replay.Replayed);
         }
+
+        // The same key with another amount is a different report: refused, and the spend is unchanged.
+        var reused = await Report("invoice-1", 99m);
+        Assert.Equal(HttpStatusCode.Conflict, reused.Status);
+        var problem = System.Text.Json.JsonDocument.Parse(reused.Body).RootElement;
+        Assert.Equal("idempotency_key_reused", problem.GetProperty("code").GetString());
+        Assert.Equal("Idempotency-Key", problem.GetProperty("field").GetString());
+        var project = (await admin.GetAsync("/v1/me").Json(HttpStatusCode.OK)).GetProperty("project_id").GetString();
+        Assert.Equal(52.20m, (await admin.GetAsync($"/v1/projects/{project}/budget").Json(HttpStatusCode.OK)).GetProperty("cycle_spend_usd").GetDecimal());
     }
 }
