@@ -187,7 +187,7 @@ public static class Drill
         });
     }
 
-    private static async Task WaitAllAsync(Receivers receivers, IReadOnlyCollection<string> accepted, TimeSpan timeout)
+    internal static async Task WaitAllAsync(Receivers receivers, IReadOnlyCollection<string> accepted, TimeSpan timeout)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(Stopwatch.Frequency * timeout.TotalSeconds);
         while (Stopwatch.GetTimestamp() < deadline)

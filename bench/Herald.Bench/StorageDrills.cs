@@ -68,7 +68,7 @@ public static class StorageDrills
         await Task.Delay(500);
         await load.StopAsync(publishing);
 
-        await WaitAllAsync(receivers, load.Accepted, TimeSpan.FromSeconds(90));
+        await Drill.WaitAllAsync(receivers, load.Accepted, TimeSpan.FromSeconds(90));
         var wal = new FileInfo(System.IO.Path.Combine(disk.Path, "data", "herald.db-wal"));
         var figures = $"{load.Figures(faultAt, freedAt)}; /readyz while full: {ready}; recovered {(recovered - freedAt).TotalSeconds:0.0} s after space was freed; " +
             $"all {load.Accepted.Count} acknowledged delivered; log file {(wal.Exists ? wal.Length / 1024 : 0)} KiB after";
@@ -100,7 +100,7 @@ public static class StorageDrills
         await Task.Delay(500);
         await load.StopAsync(publishing);
 
-        await WaitAllAsync(receivers, load.Accepted, TimeSpan.FromSeconds(90));
+        await Drill.WaitAllAsync(receivers, load.Accepted, TimeSpan.FromSeconds(90));
         var figures = $"{load.Figures(faultAt, clearedAt)}; /readyz while {(freeze ? "frozen" : "stopped")}: {ready}; " +
             $"recovered {(recovered - clearedAt).TotalSeconds:0.0} s after {(freeze ? "SIGCONT" : "start")}; all {load.Accepted.Count} acknowledged delivered";
         load.Check(WriteTimeout, faultSeen: true);
@@ -145,18 +145,6 @@ public static class StorageDrills
         catch (IOException)
         {
         }
-    }
-
-    private static async Task WaitAllAsync(Receivers receivers, IReadOnlyCollection<string> accepted, TimeSpan timeout)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (long)(Stopwatch.Frequency * timeout.TotalSeconds);
-        while (Stopwatch.GetTimestamp() < deadline)
-        {
-            if (accepted.All(id => receivers.FirstSeen.ContainsKey((0, id)))) return;
-            await Task.Delay(100);
-        }
-        var missing = accepted.Count(id => !receivers.FirstSeen.ContainsKey((0, id)));
-        throw new Exception($"{missing} of {accepted.Count} acknowledged events never arrived");
     }
 
     /// <summary>Four publishers, each publishing one event every 25 ms, recording every answer and how long it took.</summary>
