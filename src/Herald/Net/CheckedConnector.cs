@@ -85,24 +85,35 @@ public sealed class CheckedConnector
     public bool ValidateCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
         errors == SslPolicyErrors.None || (_extraRoots.Count > 0 && NetExtensions.TrustedByExtraRoots(certificate, chain, errors, _extraRoots));
 
-    /// <summary>The coarse outcome of a failed connect, by cause (never by message), or null when the cause is not a network one.</summary>
+    /// <summary>
+    /// The coarse outcome of a failed connect, by cause (never by message), or null when the cause is not a network one. The
+    /// whole tree of causes is looked at, the most telling first: client libraries wrap a TLS or DNS failure in their own
+    /// IOException-derived types.
+    /// </summary>
     public static string? ClassifyConnectFailure(Exception e)
     {
-        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
-        {
-            switch (inner)
-            {
-                case BlockedDestinationException: return Outcomes.BlockedDestination;
-                case AuthenticationException: return Outcomes.TlsError;
-                case SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain }: return Outcomes.DnsError;
-                case SocketException { SocketErrorCode: SocketError.TimedOut }: return Outcomes.Timeout;
-                case TimeoutException: return Outcomes.Timeout;
-                case SocketException or IOException: return Outcomes.ConnectError;
-            }
-            if (inner is AggregateException { InnerExceptions.Count: > 0 } many)
-                foreach (var one in many.InnerExceptions)
-                    if (ClassifyConnectFailure(one) is { } found) return found;
-        }
+        var causes = Causes(e).ToList();
+        if (causes.Any(c => c is BlockedDestinationException)) return Outcomes.BlockedDestination;
+        if (causes.Any(c => c is AuthenticationException)) return Outcomes.TlsError;
+        if (causes.Any(c => c is SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain }))
+            return Outcomes.DnsError;
+        if (causes.Any(c => c is TimeoutException or SocketException { SocketErrorCode: SocketError.TimedOut })) return Outcomes.Timeout;
+        if (causes.Any(c => c is SocketException or IOException)) return Outcomes.ConnectError;
         return null;
+    }
+
+    /// <summary>An exception and every exception inside it (inner exceptions, the members of aggregates).</summary>
+    public static IEnumerable<Exception> Causes(Exception e)
+    {
+        var pending = new Stack<Exception>([e]);
+        var seen = 0;
+        while (pending.Count > 0 && seen++ < 64)
+        {
+            var next = pending.Pop();
+            yield return next;
+            if (next is AggregateException aggregate)
+                foreach (var inner in aggregate.InnerExceptions) pending.Push(inner);
+            else if (next.InnerException is { } inner) pending.Push(inner);
+        }
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography.X509Certificates;
 
 namespace Herald.Tests.Infrastructure;
 
@@ -76,6 +77,19 @@ public static class BrokerServers
         }
     }
 
+    /// <summary>Writes the test CA's server certificate (127.0.0.1, localhost, ...) and its key as PEM files readable by a broker's own user.</summary>
+    public static (string Certificate, string Key) WriteServerCertificate(string directory)
+    {
+        using var server = TestCertificates.Server;
+        var certificate = Path.Combine(directory, "server.pem");
+        var key = Path.Combine(directory, "server.key");
+        File.WriteAllText(certificate, server.ExportCertificatePem());
+        File.WriteAllText(key, server.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        File.SetUnixFileMode(certificate, (UnixFileMode)0x1A4); // 0644
+        File.SetUnixFileMode(key, (UnixFileMode)0x1A4);
+        return (certificate, key);
+    }
+
     [DllImport("libc", SetLastError = true)]
     internal static extern int kill(int pid, int signal);
 }
@@ -92,7 +106,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
     private readonly string _ctl;
     private Process? _process;
 
-    private RabbitMqServer(string server, string ctl)
+    private RabbitMqServer(string server, string ctl, bool tls)
     {
         _server = server;
         _ctl = ctl;
@@ -101,10 +115,22 @@ public sealed class RabbitMqServer : IAsyncDisposable
         Port = BrokerServers.FreePort();
         DistributionPort = BrokerServers.FreePort();
         NodeName = $"herald{Guid.NewGuid():N}"[..18] + "@localhost";
+        if (!tls) return;
+        TlsPort = BrokerServers.FreePort();
+        var (certificate, key) = BrokerServers.WriteServerCertificate(Directory);
+        File.WriteAllText(Path.Combine(Directory, "rabbitmq.conf"), $"""
+            listeners.ssl.default = {TlsPort}
+            ssl_options.certfile = {certificate}
+            ssl_options.keyfile = {key}
+            ssl_options.verify = verify_none
+            ssl_options.fail_if_no_peer_cert = false
+            """);
     }
 
     public string Directory { get; }
     public int Port { get; }
+    /// <summary>The amqps:// port, when started with TLS (the test CA's server certificate, for 127.0.0.1 and localhost).</summary>
+    public int? TlsPort { get; }
     public int DistributionPort { get; }
     public string NodeName { get; }
 
@@ -116,10 +142,10 @@ public sealed class RabbitMqServer : IAsyncDisposable
         BrokerServers.Unavailable("rabbitmq-server", RequireVariable) ?? (BrokerServers.Find("rabbitmqctl") is null ? "rabbitmqctl is not installed." : null);
 
     /// <summary>Starts a node, or skips (fails under HERALD_REQUIRE_RABBITMQ=1) when RabbitMQ is not installed.</summary>
-    public static async Task<RabbitMqServer> StartAsync()
+    public static async Task<RabbitMqServer> StartAsync(bool tls = false)
     {
         if (Unavailable() is { } reason) BrokerServers.SkipOrFail(RequireVariable, reason);
-        var server = new RabbitMqServer(BrokerServers.Find("rabbitmq-server")!, BrokerServers.Find("rabbitmqctl")!);
+        var server = new RabbitMqServer(BrokerServers.Find("rabbitmq-server")!, BrokerServers.Find("rabbitmqctl")!, tls);
         await server.StartAgainAsync();
         return server;
     }
@@ -143,6 +169,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
         info.Environment["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(Directory, "enabled_plugins");
         info.Environment["ERL_CRASH_DUMP"] = Path.Combine(Directory, "erl_crash.dump");
         info.Environment["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1";
+        if (TlsPort is not null) info.Environment["RABBITMQ_CONFIG_FILE"] = Path.Combine(Directory, "rabbitmq.conf");
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -151,7 +178,8 @@ public sealed class RabbitMqServer : IAsyncDisposable
         _process = process;
         await BrokerServers.WaitAsync(async () => process.HasExited ? throw new InvalidOperationException(
                 $"rabbitmq-server exited ({process.ExitCode}): {BrokerServers.Tail(Path.Combine(Directory, "log", NodeName + ".log"))}")
-            : await BrokerServers.AcceptsAsync(Port), TimeSpan.FromSeconds(120), "RabbitMQ to accept connections");
+            : await BrokerServers.AcceptsAsync(Port) && (TlsPort is not { } tls || await BrokerServers.AcceptsAsync(tls)),
+            TimeSpan.FromSeconds(120), "RabbitMQ to accept connections");
     }
 
     /// <summary>Stops the node (rabbitmqctl stop: a clean shutdown, persistent messages kept) and waits until its port is closed.</summary>
@@ -208,14 +236,17 @@ public sealed class NatsServer : IAsyncDisposable
     private readonly string? _password;
     private Process? _process;
 
-    private NatsServer(string server, string? user, string? password)
+    private NatsServer(string server, string? user, string? password, bool tls)
     {
         _server = server;
         _user = user;
         _password = password;
         Directory = System.IO.Directory.CreateTempSubdirectory("herald-test-nats-").FullName;
         Port = BrokerServers.FreePort();
+        if (tls) _tls = BrokerServers.WriteServerCertificate(Directory);
     }
+
+    private readonly (string Certificate, string Key)? _tls;
 
     public string Directory { get; }
     public int Port { get; }
@@ -231,10 +262,10 @@ public sealed class NatsServer : IAsyncDisposable
     public static string? Unavailable() => BrokerServers.Unavailable("nats-server", RequireVariable);
 
     /// <summary>Starts a server, or skips (fails under HERALD_REQUIRE_NATS=1) when nats-server is not installed.</summary>
-    public static async Task<NatsServer> StartAsync(string? user = null, string? password = null)
+    public static async Task<NatsServer> StartAsync(string? user = null, string? password = null, bool tls = false)
     {
         if (Unavailable() is { } reason) BrokerServers.SkipOrFail(RequireVariable, reason);
-        var server = new NatsServer(BrokerServers.Find("nats-server")!, user, password);
+        var server = new NatsServer(BrokerServers.Find("nats-server")!, user, password, tls);
         await server.StartAgainAsync();
         return server;
     }
@@ -250,6 +281,8 @@ public sealed class NatsServer : IAsyncDisposable
             info.ArgumentList.Add("--pass");
             info.ArgumentList.Add(_password ?? "");
         }
+        if (_tls is { } tls)
+            foreach (var arg in new[] { "--tls", "--tlscert", tls.Certificate, "--tlskey", tls.Key }) info.ArgumentList.Add(arg);
         var process = Process.Start(info)!;
         var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };

@@ -62,7 +62,7 @@ public sealed class NatsClient(CheckedConnector connector, IOptions<HeraldOption
     /// <summary>The coarse outcome of a failure, by its cause (exception types and server error kinds), never by its message.</summary>
     internal static string Classify(Exception e)
     {
-        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        foreach (var inner in CheckedConnector.Causes(e))
         {
             switch (inner)
             {
@@ -117,8 +117,10 @@ public sealed class NatsClient(CheckedConnector connector, IOptions<HeraldOption
             if (_pools.TryRemove(key, out var pool)) await pool.DisposeAsync();
     }
 
-    /// <summary>Connection options for a nats:// or tls:// URL; user:password or a token from the URL; sockets from the checked connector.</summary>
-    private NatsOpts OptionsFor(string url)
+    private CheckedSockets NewSockets() => new(connector);
+
+    /// <summary>Connection options for a nats:// or tls:// URL; user:password or a token from the URL; sockets from <paramref name="sockets"/>.</summary>
+    private NatsOpts OptionsFor(string url, CheckedSockets sockets)
     {
         var uri = new Uri(url);
         var delivery = options.Value.Delivery;
@@ -147,7 +149,7 @@ public sealed class NatsClient(CheckedConnector connector, IOptions<HeraldOption
                     return ValueTask.CompletedTask;
                 },
             },
-            SocketConnectionFactory = new CheckedSockets(connector),
+            SocketConnectionFactory = sockets,
             ConnectTimeout = delivery.ConnectTimeout,
             RequestTimeout = delivery.Timeout,
             CommandTimeout = delivery.Timeout,
@@ -155,12 +157,37 @@ public sealed class NatsClient(CheckedConnector connector, IOptions<HeraldOption
         };
     }
 
-    /// <summary>Sockets connected by Herald to a vetted address; TLS is layered on by the client when the URL or server asks.</summary>
+    /// <summary>
+    /// Sockets connected by Herald to a vetted address; TLS is layered on by the client when the URL or server asks. The client
+    /// reports a failed connect without its cause, so the cause is kept here for the outcome.
+    /// </summary>
     private sealed class CheckedSockets(CheckedConnector connector) : INatsSocketConnectionFactory
     {
-        public async ValueTask<INatsSocketConnection> ConnectAsync(Uri uri, NatsOpts opts, CancellationToken cancellationToken) =>
-            new CheckedSocket(await connector.ConnectAsync(uri.IdnHost, uri.Port, cancellationToken));
+        public Exception? LastFailure { get; private set; }
+
+        public async ValueTask<INatsSocketConnection> ConnectAsync(Uri uri, NatsOpts opts, CancellationToken cancellationToken)
+        {
+            try
+            {
+                var socket = new CheckedSocket(await connector.ConnectAsync(uri.IdnHost, uri.Port, cancellationToken));
+                LastFailure = null;
+                return socket;
+            }
+            catch (OperationCanceledException e)
+            {
+                LastFailure = new TimeoutException("connect timed out", e);
+                throw;
+            }
+            catch (Exception e)
+            {
+                LastFailure = e;
+                throw;
+            }
+        }
     }
+
+    /// <summary>A failed connect, with the cause the client library dropped.</summary>
+    private sealed class ConnectFailedException(Exception cause) : Exception("The NATS server could not be reached.", cause);
 
     private sealed class CheckedSocket(Socket socket) : INatsTlsUpgradeableSocketConnection
     {
@@ -208,11 +235,17 @@ public sealed class NatsClient(CheckedConnector connector, IOptions<HeraldOption
                     _js = null;
                     await DisposeQuietlyAsync(dropped);
                 }
-                var opts = owner.OptionsFor(Url);
+                var sockets = owner.NewSockets();
+                var opts = owner.OptionsFor(Url, sockets);
                 var connection = new NatsConnection(opts);
                 try
                 {
                     await connection.ConnectAsync().AsTask().WaitAsync(ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException && sockets.LastFailure is { } cause)
+                {
+                    await DisposeQuietlyAsync(connection);
+                    throw new ConnectFailedException(cause);
                 }
                 catch
                 {

@@ -92,7 +92,7 @@ public sealed class RabbitMqClient(CheckedConnector connector, IOptions<HeraldOp
     /// <summary>The coarse outcome of a failure, by its cause (reply codes and exception types), never by its message.</summary>
     internal static string Classify(Exception e)
     {
-        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        foreach (var inner in CheckedConnector.Causes(e))
         {
             switch (inner)
             {
