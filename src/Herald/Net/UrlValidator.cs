@@ -38,39 +38,6 @@ public sealed partial class UrlValidator(NetworkRules rules, HostResolver resolv
             return UrlCheck.Ok(uri, host);
         }
 
-        return await CheckHostAsync(uri, rawHost, host, uri.Port, ct);
-    }
-
-    /// <summary>
-    /// Install-time check of a message broker's URL (AMQP, NATS): one of <paramref name="schemes"/> (with its default port), credentials allowed (the
-    /// URL is sealed), no query or fragment, at most one path segment (an AMQP virtual host), and the host judged exactly as a
-    /// custom webhook's.
-    /// </summary>
-    public async Task<UrlCheck> CheckBrokerAsync(string? url, IReadOnlyDictionary<string, int> schemes, bool pathAllowed, CancellationToken ct)
-    {
-        var delivery = options.Value.Delivery;
-        if (string.IsNullOrWhiteSpace(url)) return UrlCheck.Fail("is required.");
-        if (url.Length > delivery.MaxUrlLength) return UrlCheck.Fail($"must be at most {delivery.MaxUrlLength} characters.");
-        if (url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c == '\\')) return UrlCheck.Fail("must not contain spaces, control characters or backslashes.");
-        var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
-        if (schemeEnd <= 0 || !schemes.TryGetValue(url[..schemeEnd].ToLowerInvariant(), out var defaultPort))
-            return UrlCheck.Fail($"must start with {string.Join(" or ", schemes.Keys.Select(s => s + "://"))}.");
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri)) return UrlCheck.Fail("must be an absolute URL.");
-        if (url.Contains('#')) return UrlCheck.Fail("must not contain a fragment (#...).");
-        if (url.Contains('?')) return UrlCheck.Fail("must not contain a query (?...).");
-        var port = uri.Port == -1 ? defaultPort : uri.Port;
-        if (port is < 1 or > 65535) return UrlCheck.Fail("must use a port from 1 to 65535.");
-        var path = uri.AbsolutePath;
-        if (path.Length > 1 && (!pathAllowed || path.IndexOf('/', 1) >= 0))
-            return UrlCheck.Fail(pathAllowed ? "must have at most one path segment (the virtual host)." : "must not have a path.");
-        var rawHost = RawHost(url);
-        if (rawHost is null || rawHost.Length == 0) return UrlCheck.Fail("must have a host.");
-        return await CheckHostAsync(uri, rawHost, uri.IdnHost.ToLowerInvariant(), port, ct);
-    }
-
-    /// <summary>The host rules every customer-supplied URL follows: no internal names or odd numeric forms, every address allowed.</summary>
-    private async Task<UrlCheck> CheckHostAsync(Uri uri, string rawHost, string host, int port, CancellationToken ct)
-    {
         var isIpLiteral = uri.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6;
         if (isIpLiteral)
         {
@@ -87,7 +54,7 @@ public sealed partial class UrlValidator(NetworkRules rules, HostResolver resolv
         IReadOnlyList<IPEndPoint> endpoints;
         try
         {
-            endpoints = await resolver.ResolveAsync(host, port, ct);
+            endpoints = await resolver.ResolveAsync(host, uri.Port, ct);
         }
         catch (SocketException)
         {
