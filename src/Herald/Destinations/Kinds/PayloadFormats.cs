@@ -22,8 +22,9 @@ public static class PayloadFormats
 
     public static readonly KindSetting Source = new("source",
         "The CloudEvents source attribute (a URI reference); default /herald/projects/{project_id}. Only with a CloudEvents format.",
-        Check: value => value.Any(char.IsWhiteSpace) || !Uri.TryCreate(value, UriKind.RelativeOrAbsolute, out _)
-            ? "must be a URI reference without spaces, such as /my-service or https://example.com/events."
+        // Printable ASCII without '"' and '%': carried as is in every binding's headers (HTTP would percent-encode the rest).
+        Check: value => value.Any(c => c is <= ' ' or >= '\x7f' or '"' or '%') || !Uri.TryCreate(value, UriKind.RelativeOrAbsolute, out _)
+            ? "must be a URI reference of printable ASCII without spaces, '\"' or '%', such as /my-service or https://example.com/events."
             : null,
         MaxLength: 512);
 
