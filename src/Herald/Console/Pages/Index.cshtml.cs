@@ -1,11 +1,12 @@
-using Herald.Catalog;
 using Herald.Destinations;
+using Herald.Destinations.Kinds;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Herald.WebConsole.Pages;
 
-public sealed class IndexModel(DestinationService destinations) : ConsolePage
+public sealed class IndexModel(DestinationService destinations, DestinationKindRegistry kinds) : ConsolePage
 {
+    public IReadOnlyList<DestinationKind> Kinds => kinds.All;
     public string? Submitted { get; private set; }
     public string? Name { get; private set; }
     public string? EnteredUrl { get; private set; }
@@ -21,14 +22,14 @@ public sealed class IndexModel(DestinationService destinations) : ConsolePage
     public async Task<IActionResult> OnPostInstallAsync(string? slug, string? name, string? url, string? events, string? categories, CancellationToken ct)
     {
         if (RefuseMember() is { } refused) return refused;
-        var listing = Listings.BySlug(slug);
-        if (listing is null) return NotFound();
+        var kind = kinds.ByListingSlug(slug);
+        if (kind is null) return NotFound();
         (Submitted, Name, EnteredUrl, Events, Categories) = (slug, name, url, events, categories);
 
         var (destination, problem) = await destinations.CreateAsync(ProjectId, new DestinationInput
         {
-            Kind = listing.Kind,
-            Surface = "marketplace",
+            Kind = kind.Slug,
+            PayloadStyle = PayloadStyles.Simple,
             Name = string.IsNullOrWhiteSpace(name) ? null : name,
             Url = url,
             Events = SplitList(events),
@@ -41,7 +42,7 @@ public sealed class IndexModel(DestinationService destinations) : ConsolePage
             return Page();
         }
         Flash($"Installed {destination!.Name}: delivering to {destination.DestinationHost} (fingerprint {destination.UrlFingerprint}).");
-        if (listing.Kind == DestinationKinds.Webhook) Reveal(destinations.OpenSigningSecret(destination), $"{destination.Name} ({destination.DestinationHost})");
+        if (kind.Signed) Reveal(destinations.OpenSigningSecret(destination), $"{destination.Name} ({destination.DestinationHost})");
         return SeeOther("/Connectors");
     }
 }
