@@ -13,7 +13,9 @@ public static class Outcomes
     public const string BlockedDestination = "blocked_destination";
     public const string ResponseTooLarge = "response_too_large";
 
-    /// <summary>A message broker confirmed (RabbitMQ publisher confirm) or acknowledged (JetStream) the message.</summary>
+    /// <summary>RabbitMQ confirmed the message (a publisher confirm).</summary>
+    public const string BrokerConfirmed = "delivered_confirmed";
+    /// <summary>A JetStream stream acknowledged the message (stored, or a repeat of one it stored).</summary>
     public const string BrokerAcknowledged = "delivered_ack";
     /// <summary>The broker refused the credentials, or the user may not use the virtual host, exchange or subject.</summary>
     public const string AuthError = "auth_error";

@@ -93,16 +93,17 @@ public sealed record KindListing(
 
 /// <summary>
 /// One kind-specific setting: a string value, checked by <paramref name="Check"/> (an error message, or null when fine) or,
-/// with <paramref name="Choices"/>, one of them. Absent means <paramref name="Default"/> (null: none).
+/// with <paramref name="Choices"/>, one of them. Absent means <paramref name="Default"/> (null: none). Empty is refused
+/// unless <paramref name="AllowEmpty"/> (e.g. RabbitMQ's default exchange is named "").
 /// </summary>
 public sealed record KindSetting(
     string Name, string Description, string? Default = null, IReadOnlyList<string>? Choices = null, Func<string, string?>? Check = null,
-    int MaxLength = 256)
+    int MaxLength = 256, bool AllowEmpty = false)
 {
     /// <summary>Null when <paramref name="value"/> is acceptable, otherwise what is wrong with it.</summary>
     public string? Problem(string value)
     {
-        if (value.Length == 0) return "must not be empty.";
+        if (value.Length == 0) return AllowEmpty ? null : "must not be empty.";
         if (value.Length > MaxLength) return $"must be at most {MaxLength} characters.";
         if (value.Any(char.IsControl)) return "must not contain control characters.";
         if (Choices is not null && !Choices.Contains(value, StringComparer.Ordinal)) return $"must be one of: {string.Join(", ", Choices)}.";

@@ -104,7 +104,9 @@ public static class DestinationKindRegistration
         .AddDestinationKind<Discord.DiscordKind>()
         .AddDestinationKind<Teams.TeamsKind>()
         .AddDestinationKind<Zapier.ZapierKind>()
-        .AddDestinationKind<Webhook.WebhookKind>();
+        .AddDestinationKind<Webhook.WebhookKind>()
+        .AddDestinationKind<RabbitMq.RabbitMqKind>()
+        .AddDestinationKind<Nats.NatsKind>();
 
     private static Type TransportTypeOf(Type kind)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
+using Herald.Delivery.Transports;
 using Herald.Net;
 using Herald.Options;
 using Microsoft.Extensions.Options;
@@ -28,7 +29,7 @@ public sealed class NatsClient(CheckedConnector connector, IOptions<HeraldOption
     internal int PooledDestinations => _pools.Count;
 
     /// <summary>Publishes one message to JetStream and waits for the stream's ack, within Herald:Delivery:Timeout.</summary>
-    public async Task<SendResult> PublishAsync(string poolKey, string url, string subject, BrokerMessage message, CancellationToken ct)
+    public async Task<TransportOutcome> PublishAsync(string poolKey, string url, string subject, BrokerMessage message, CancellationToken ct)
     {
         var started = time.GetTimestamp();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -42,22 +43,27 @@ public sealed class NatsClient(CheckedConnector connector, IOptions<HeraldOption
             var ack = await js.PublishAsync(subject, message.Body, opts: new NatsJSPubOpts { MsgId = message.MessageId, RetryAttempts = 1 },
                 headers: headers, cancellationToken: timeout.Token);
             // A duplicate (the same event id inside the stream's window) was stored before: delivered all the same.
-            return Result(ack.Error is null ? Outcomes.BrokerAcknowledged : Outcomes.Nack, started);
+            return ack.Error is null
+                ? TransportOutcome.Success("ack", time.GetElapsedTime(started))
+                : TransportOutcome.Retryable(Outcomes.Nack, time.GetElapsedTime(started));
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return Result(Outcomes.Timeout, started);
+            return Failed(Outcomes.Timeout, time.GetElapsedTime(started));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             var outcome = Classify(e);
             if (outcome == Outcomes.RequestError)
                 logger.LogWarning("A NATS publish failed before reaching the server ({Error}).", e.GetType().Name);
-            return Result(outcome, started);
+            return Failed(outcome, time.GetElapsedTime(started));
         }
     }
 
-    private SendResult Result(string outcome, long started) => new(outcome, null, time.GetElapsedTime(started), null, null);
+    /// <summary>No stream takes the subject: failed for good, not retried. Every other failure is worth another try.</summary>
+    internal static TransportOutcome Failed(string outcome, TimeSpan duration) => outcome == Outcomes.Unroutable
+        ? TransportOutcome.Final(outcome, duration)
+        : TransportOutcome.Retryable(outcome, duration) with { HeraldSide = outcome == Outcomes.RequestError };
 
     /// <summary>The coarse outcome of a failure, by its cause (exception types and server error kinds), never by its message.</summary>
     internal static string Classify(Exception e)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Herald.Delivery.Transports;
 using Herald.Net;
 using Herald.Options;
 using Microsoft.Extensions.Options;
@@ -35,7 +36,7 @@ public sealed class RabbitMqClient(CheckedConnector connector, IOptions<HeraldOp
     /// Publishes one message and waits for the broker's confirm, within Herald:Delivery:Timeout. <paramref name="poolKey"/> is
     /// the destination's id; a different <paramref name="url"/> for the same key closes the old connection and opens another.
     /// </summary>
-    public async Task<SendResult> PublishAsync(string poolKey, string url, string exchange, string routingKey, BrokerMessage message,
+    public async Task<TransportOutcome> PublishAsync(string poolKey, string url, string exchange, string routingKey, BrokerMessage message,
         CancellationToken ct)
     {
         var started = time.GetTimestamp();
@@ -59,23 +60,24 @@ public sealed class RabbitMqClient(CheckedConnector connector, IOptions<HeraldOp
             };
             await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, message.Body, timeout.Token);
             keep = true;
-            return Result(Outcomes.BrokerAcknowledged, started);
+            return TransportOutcome.Success("confirmed", time.GetElapsedTime(started));
         }
         catch (PublishException e)
         {
             keep = true; // the channel is fine: the broker answered for this one message
-            return Result(e.IsReturn ? Outcomes.Unroutable : Outcomes.Nack, started);
+            // Returned: no queue is bound for it, and another try would be returned the same way.
+            return e.IsReturn ? Unroutable(time.GetElapsedTime(started)) : TransportOutcome.Retryable(Outcomes.Nack, time.GetElapsedTime(started));
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return Result(Outcomes.Timeout, started);
+            return Failed(Outcomes.Timeout, time.GetElapsedTime(started));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             var outcome = Classify(e);
             if (outcome == Outcomes.RequestError)
                 logger.LogWarning("A RabbitMQ publish failed before reaching the broker ({Error}).", e.GetType().Name);
-            return Result(outcome, started);
+            return Failed(outcome, time.GetElapsedTime(started));
         }
         finally
         {
@@ -87,7 +89,13 @@ public sealed class RabbitMqClient(CheckedConnector connector, IOptions<HeraldOp
         }
     }
 
-    private SendResult Result(string outcome, long started) => new(outcome, null, time.GetElapsedTime(started), null, null);
+    /// <summary>The message has nowhere to go (returned, or no such exchange): failed for good, not retried.</summary>
+    public static TransportOutcome Unroutable(TimeSpan duration) => TransportOutcome.Final(Outcomes.Unroutable, duration);
+
+    /// <summary>Every other failure is worth another try by the retry schedule; one on Herald's side is not the broker's fault.</summary>
+    private static TransportOutcome Failed(string outcome, TimeSpan duration) => outcome == Outcomes.Unroutable
+        ? Unroutable(duration)
+        : TransportOutcome.Retryable(outcome, duration) with { HeraldSide = outcome == Outcomes.RequestError };
 
     /// <summary>The coarse outcome of a failure, by its cause (reply codes and exception types), never by its message.</summary>
     internal static string Classify(Exception e)
