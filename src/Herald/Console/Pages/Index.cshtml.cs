@@ -12,6 +12,9 @@ public sealed class IndexModel(DestinationService destinations, DestinationKindR
     public string? EnteredUrl { get; private set; }
     public string? Events { get; private set; }
     public string? Categories { get; private set; }
+    public IReadOnlyDictionary<string, string> Settings { get; private set; } = new Dictionary<string, string>();
+
+    public string? SettingValue(string name) => Settings.GetValueOrDefault(name);
 
     public void OnGet() { }
 
@@ -19,12 +22,17 @@ public sealed class IndexModel(DestinationService destinations, DestinationKindR
         .Where(e => e.Key.StartsWith(field, StringComparison.Ordinal))
         .SelectMany(e => e.Value!.Errors.Select(x => $"{e.Key}: {x.ErrorMessage}"));
 
-    public async Task<IActionResult> OnPostInstallAsync(string? slug, string? name, string? url, string? events, string? categories, CancellationToken ct)
+    public async Task<IActionResult> OnPostInstallAsync(string? slug, string? name, string? url, string? events, string? categories,
+        Dictionary<string, string?>? settings, CancellationToken ct)
     {
         if (RefuseMember() is { } refused) return refused;
         var kind = kinds.ByListingSlug(slug);
         if (kind is null) return NotFound();
         (Submitted, Name, EnteredUrl, Events, Categories) = (slug, name, url, events, categories);
+        // The kind's settings as typed; an empty field, or a choice left at its default, is not sent.
+        Settings = (settings ?? []).Where(s => !string.IsNullOrWhiteSpace(s.Value)).ToDictionary(s => s.Key, s => s.Value!);
+        var given = Settings.Where(s => kind.Settings.FirstOrDefault(k => k.Name == s.Key)?.Default != s.Value)
+            .ToDictionary(s => s.Key, s => System.Text.Json.JsonSerializer.SerializeToElement(s.Value));
 
         var (destination, problem) = await destinations.CreateAsync(ProjectId, new DestinationInput
         {
@@ -34,6 +42,7 @@ public sealed class IndexModel(DestinationService destinations, DestinationKindR
             Url = url,
             Events = SplitList(events),
             Categories = SplitList(categories),
+            Settings = given,
             Fields = FieldNames.Default with { Categories = "filters.categories" },
         }, ct);
         if (problem is not null)
