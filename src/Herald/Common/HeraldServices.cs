@@ -10,6 +10,7 @@ using Herald.Auth;
 using Herald.WebConsole;
 using Herald.Delivery;
 using Herald.Destinations;
+using Herald.Destinations.Kinds;
 using Herald.Events;
 using Herald.Net;
 using Herald.Observability;
@@ -70,6 +71,8 @@ public static class HeraldServices
         services.AddSingleton<DestinationStore>();
         services.AddSingleton<DestinationService>();
         services.AddSingleton<OpenedDestinations>();
+        services.AddDestinationKinds();
+        services.AddSingleton<DeliverySender>();
         services.AddSingleton<DestinationTester>();
         services.AddSingleton<EventCatalog>();
         services.AddSingleton<EventStore>();

@@ -80,11 +80,11 @@ public static class DeliveriesApi
 
     private static async Task<Results<Ok<RotatedSecretResponse>, ProblemHttpResult>> RotateSecret(
         string destinationId, RotateSecretRequest? request, HttpContext http, DestinationStore destinations, DestinationService service,
-        IOptions<HeraldOptions> options, CancellationToken ct)
+        IOptions<HeraldOptions> options, Destinations.Kinds.DestinationKindRegistry kinds, CancellationToken ct)
     {
         var destination = await FindDestination(destinationId, http, destinations, ct);
         if (destination is null) return Problems.NotFound("Destination");
-        if (destination.Kind != DestinationKinds.Webhook)
+        if (!kinds.Get(destination.Kind).Signed)
             return Problems.Validation("secret", "only custom webhooks are signed.");
         var (secret, until, problem) = await service.RotateSecretAsync(destination, request?.Secret, options.Value.Delivery.SecretRotationOverlap, ct);
         return problem ?? (Results<Ok<RotatedSecretResponse>, ProblemHttpResult>)TypedResults.Ok(

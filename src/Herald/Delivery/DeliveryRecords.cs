@@ -62,11 +62,17 @@ public sealed record DeliveryOutcome(
     ClaimedDelivery Delivery, string Outcome, int? StatusCode, long StartedAt, int DurationMs, string? ResponseBody,
     bool Attempted, string NewStatus, long? RetryDelayMs, bool DisableDestination, long? DeferUntil = null)
 {
-    /// <summary>Sent and answered as a success.</summary>
-    public bool Succeeded => Attempted && Outcome.StartsWith("delivered_", StringComparison.Ordinal);
+    /// <summary>Sent and answered as a success (a transport's delivered outcomes are named "delivered_…").</summary>
+    public bool Succeeded => Attempted && Outcome.StartsWith(Transports.TransportOutcome.DeliveredPrefix, StringComparison.Ordinal);
+
+    /// <summary>The try failed inside Herald (its transport said so, or Herald itself threw), not at the destination.</summary>
+    public bool HeraldSide { get; init; }
+
+    /// <summary>Why <see cref="DisableDestination"/> is set, for the notice (from the transport, e.g. "it answered 410 Gone").</summary>
+    public string? DisableReason { get; init; }
 
     /// <summary>Counts towards the destination's circuit breaker: an attempt that failed at the destination (not inside Herald).</summary>
-    public bool FailedAtDestination => Attempted && !Succeeded && Outcome is not ("internal_error" or "request_error");
+    public bool FailedAtDestination => Attempted && !Succeeded && !HeraldSide;
 }
 
 /// <summary>A destination's circuit as the store has it: closed, open (until <paramref name="ReopensAt"/>), or half_open (one probe out).</summary>

@@ -24,7 +24,7 @@ namespace Herald.Delivery;
 /// </para>
 /// </summary>
 public sealed class DeliveryWorker(
-    DeliveryStore store, DispatchLanes lanes, DestinationTester sender, RetrySchedule schedule, DeliverySignal signal, EventPublisher publisher,
+    DeliveryStore store, DispatchLanes lanes, DeliverySender sender, RetrySchedule schedule, DeliverySignal signal, EventPublisher publisher,
     Observability.HeraldMetrics metrics,
     IOptions<HeraldOptions> options, TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
 {
@@ -271,7 +271,7 @@ public sealed class DeliveryWorker(
             metrics.InternalError(work.Destination?.Kind, delivery, final: delay is null);
             await _outcomes.Writer.WriteAsync(new DeliveryOutcome(delivery, "internal_error", null, time.GetUtcNow().ToUnixTimeMilliseconds(), 0, null,
                 true, delay is null ? DeliveryStatuses.Failed : DeliveryStatuses.Pending,
-                delay is null ? null : (long)delay.Value.TotalMilliseconds, false), CancellationToken.None);
+                delay is null ? null : (long)delay.Value.TotalMilliseconds, false) { HeraldSide = true }, CancellationToken.None);
         }
         finally
         {
@@ -320,18 +320,20 @@ public sealed class DeliveryWorker(
 
         var result = await sender.SendAsync(destination, e, ct);
         var attempt = delivery.Attempts + 1;
-        if (result.Delivered)
-            return new DeliveryOutcome(delivery, result.Outcome, result.StatusCode, started, (int)result.Duration.TotalMilliseconds,
-                result.ResponseBody, true, DeliveryStatuses.Delivered, null, false);
+        var duration = (int)result.Duration.TotalMilliseconds;
+        if (result.Verdict == Transports.TransportVerdict.Delivered)
+            return new DeliveryOutcome(delivery, result.Outcome, result.StatusCode, started, duration, result.ResponseBody, true,
+                DeliveryStatuses.Delivered, null, false);
 
-        var gone = result.StatusCode == 410;
-        var retryAfter = result.StatusCode is 429 or 503 ? result.RetryAfter ?? null : null;
-        var delay = gone ? null : schedule.NextDelay(attempt, retryAfter);
-        return new DeliveryOutcome(delivery, result.Outcome, result.StatusCode, started, (int)result.Duration.TotalMilliseconds,
-            result.ResponseBody, true,
+        var delay = result.Verdict == Transports.TransportVerdict.Final ? null : schedule.NextDelay(attempt, result.RetryAfter);
+        return new DeliveryOutcome(delivery, result.Outcome, result.StatusCode, started, duration, result.ResponseBody, true,
             delay is null ? DeliveryStatuses.Failed : DeliveryStatuses.Pending,
             delay is null ? null : (long)delay.Value.TotalMilliseconds,
-            DisableDestination: gone);
+            DisableDestination: result.DisableDestination)
+        {
+            HeraldSide = result.HeraldSide,
+            DisableReason = result.DisableReason,
+        };
     }
 
     private async Task WriteOutcomesAsync()
@@ -375,16 +377,17 @@ public sealed class DeliveryWorker(
             return null;
         }
         lanes.Observe(written.Circuits);
-        foreach (var destination in written.Disabled) await AnnounceDisabledAsync(destination);
+        foreach (var destination in written.Disabled)
+            await AnnounceDisabledAsync(destination, batch.LastOrDefault(o => o.Delivery.DestinationId == destination.Id && o.DisableDestination)?.DisableReason);
         foreach (var change in written.Changes) await AnnounceCircuitAsync(change);
         foreach (var failed in written.Failed) await AnnounceFailedAsync(failed);
         return written;
     }
 
     /// <summary>Emits herald.destination.disabled to the project's other destinations.</summary>
-    private async Task AnnounceDisabledAsync(DestinationRecord d)
+    private async Task AnnounceDisabledAsync(DestinationRecord d, string? gone)
     {
-        var reason = d.LastDeliveryStatus == "http_410" ? "it answered 410 Gone" : $"it kept failing for {_options.DisableAfter.TotalDays:0.#} days";
+        var reason = gone ?? $"it kept failing for {_options.DisableAfter.TotalDays:0.#} days";
         logger.LogWarning("Destination {DestinationId} was disabled because {Reason}.", d.Id, reason);
         await AnnounceAsync(d, "herald.destination.disabled", $"Destination disabled: {d.Name}",
             $"Herald disabled the {d.Kind} destination '{d.Name}' ({d.DestinationHost}) because {reason}.",

@@ -1,26 +1,51 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Herald.Common;
 
 namespace Herald.Destinations;
 
+/// <summary>A new destination; fields besides these are the kind's settings (e.g. "format" for webhooks), checked by the kind.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Skip)]
 public sealed record CreateDestinationRequest(
     string? Kind, string? Name, string? Url, string? Method, Dictionary<string, string>? Headers,
-    List<string>? Events, List<string>? Categories, string? Secret);
+    List<string>? Events, List<string>? Categories, string? Secret)
+{
+    [JsonExtensionData] public Dictionary<string, JsonElement>? Settings { get; init; }
+}
 
+/// <summary>A change; fields besides these are the kind's settings (null returns one to its default).</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Skip)]
 public sealed record UpdateDestinationRequest(
     string? Name, string? Status, string? Url, string? Method, Optional<Dictionary<string, string>?> Headers,
-    List<string>? Events, Optional<List<string>?> Categories);
+    List<string>? Events, Optional<List<string>?> Categories)
+{
+    [JsonExtensionData] public Dictionary<string, JsonElement>? Settings { get; init; }
+}
 
-/// <summary>A destination as Herald's own API shows it: host and fingerprint, never the URL, headers or secret.</summary>
+/// <summary>
+/// A destination as Herald's own API shows it: host and fingerprint, never the URL, headers or secret; the kind's settings
+/// that were set appear beside the other fields, as they were sent.
+/// </summary>
 public sealed record DestinationResponse(
     string Id, string Object, string Kind, string Name, string Status, string DestinationHost, string SecretFingerprint,
     string Method, IReadOnlyList<string> Events, IReadOnlyList<string>? Categories, bool HasCustomHeaders, bool Signed,
     string? LastDeliveryStatus, DateTime? LastDeliveryAt, DateTime CreatedAt, DateTime UpdatedAt, string Circuit, DateTime? CircuitReopensAt)
 {
+    [JsonExtensionData] public Dictionary<string, JsonElement>? Settings { get; init; }
+
     public static DestinationResponse From(DestinationRecord d) => new(
         d.Id, "destination", d.Kind, d.Name, d.Status, d.DestinationHost, d.UrlFingerprint, d.HttpMethod,
         DestinationService.EventsOf(d), DestinationService.CategoriesOf(d), d.HeadersSealed is not null, d.SigningSecretSealed is not null,
         d.LastDeliveryStatus, Clock.FromMs(d.LastDeliveryAt), Clock.FromMs(d.CreatedAt), Clock.FromMs(d.UpdatedAt),
-        d.CircuitState, d.CircuitState == "closed" ? null : Clock.FromMs(d.CircuitReopensAt));
+        d.CircuitState, d.CircuitState == "closed" ? null : Clock.FromMs(d.CircuitReopensAt))
+    {
+        Settings = SettingsView(d),
+    };
+
+    /// <summary>The settings that were set, as JSON values to show beside a view's fields (null when none).</summary>
+    public static Dictionary<string, JsonElement>? SettingsView(DestinationRecord d) => d.Settings is null
+        ? null
+        : JsonSerializer.Deserialize<Dictionary<string, string>>(d.Settings)!.ToDictionary(s => s.Key, s => JsonSerializer.SerializeToElement(s.Value));
 }
 
 /// <summary>Returned once, when a destination is created (with its generated signing secret, and warnings about a chosen one).</summary>

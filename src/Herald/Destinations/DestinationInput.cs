@@ -4,7 +4,12 @@ namespace Herald.Destinations;
 public sealed record DestinationInput
 {
     public required string Kind { get; init; }
-    public required string Surface { get; init; }
+    /// <summary>Simple (marketplace installs: seed 000's plain formats) or rich.</summary>
+    public string PayloadStyle { get; init; } = Kinds.PayloadStyles.Rich;
+    /// <summary>Whether admins may see the URL again (seed 002's webhooks); false everywhere else.</summary>
+    public bool UrlVisibleToOwner { get; init; }
+    /// <summary>The seed 002 provider slot the destination fills, or null.</summary>
+    public string? ProviderSlot { get; init; }
     public string? Name { get; init; }
     public string? Url { get; init; }
     public string? Method { get; init; }
@@ -13,6 +18,8 @@ public sealed record DestinationInput
     public IReadOnlyList<string>? Categories { get; init; }
     /// <summary>A caller-chosen whsec_ secret; generated for webhooks when absent.</summary>
     public string? SigningSecret { get; init; }
+    /// <summary>Kind-specific settings as sent (e.g. "format", "exchange"); a name the kind does not know is an unknown field.</summary>
+    public IReadOnlyDictionary<string, System.Text.Json.JsonElement>? Settings { get; init; }
     public FieldNames Fields { get; init; } = FieldNames.Default;
 }
 
@@ -20,4 +27,7 @@ public sealed record DestinationInput
 public sealed record FieldNames(string Name, string Url, string Method, string Headers, string Events, string Categories, string Secret)
 {
     public static readonly FieldNames Default = new("name", "url", "method", "headers", "events", "categories", "secret");
+
+    /// <summary>What goes before a setting's name in a problem's field: "" (top level) or e.g. "config.".</summary>
+    public string SettingsPrefix { get; init; } = "";
 }

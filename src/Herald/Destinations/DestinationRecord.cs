@@ -6,13 +6,21 @@ public sealed record DestinationRecord
     public required string Id { get; init; }
     public required string ProjectId { get; init; }
     public required string Kind { get; init; }
-    public required string Surface { get; init; }
+    /// <summary>How much a chat platform's message shows: simple (seed 000's plain formats) or rich; see <see cref="Kinds.PayloadStyles"/>.</summary>
+    public string PayloadStyle { get; init; } = Kinds.PayloadStyles.Rich;
     public required string Name { get; init; }
     public required string UrlSealed { get; init; }
     public required string UrlFingerprint { get; init; }
     public required string DestinationHost { get; init; }
-    /// <summary>The surface through which the current URL was set (null when unknown); seed 002 shows its own URLs to admins.</summary>
-    public string? UrlSetBy { get; init; }
+    /// <summary>
+    /// Whether admins may see the URL again: true when the current URL was set through seed 002's webhook routes, which show
+    /// the URLs registered through them; every other route promises never to show a URL.
+    /// </summary>
+    public bool UrlVisibleToOwner { get; init; }
+    /// <summary>The seed 002 provider this destination is configured as (one per provider per project), or null.</summary>
+    public string? ProviderSlot { get; init; }
+    /// <summary>The kind's settings as a JSON object of strings (e.g. {"format":"cloudevents"}), or null; not secret.</summary>
+    public string? Settings { get; init; }
     public string HttpMethod { get; init; } = "POST";
     public string? HeadersSealed { get; init; }
     public string? SigningSecretSealed { get; init; }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Herald.Common;
+using Herald.Destinations.Kinds;
 using Herald.Errors;
 using Herald.Net;
 using Herald.Options;
@@ -17,7 +18,7 @@ namespace Herald.Destinations;
 /// </summary>
 public sealed partial class DestinationService(
     DestinationStore store, ProjectStore projects, PlanCatalog plans, UrlValidator urls, Sealer sealer, Fingerprinter fingerprints,
-    Events.EventCatalog catalog, TimeProvider time, Delivery.DeliveryStore deliveries)
+    Events.EventCatalog catalog, TimeProvider time, Delivery.DeliveryStore deliveries, DestinationKindRegistry kinds)
 {
     public const int MaxNameLength = 100;
     public const int MaxEvents = 100;
@@ -28,42 +29,48 @@ public sealed partial class DestinationService(
         ["host", "content-type", "content-length", "transfer-encoding", "connection", "webhook-id",
          "webhook-timestamp", "webhook-signature", "x-herald-signature", "user-agent", "cookie", "proxy-authorization", "te", "upgrade"];
 
+    /// <summary>Creates a destination of a registered kind (<paramref name="input"/>.Kind must be one: surfaces resolve it first).</summary>
     public async Task<(DestinationRecord? Destination, ProblemHttpResult? Problem)> CreateAsync(string projectId, DestinationInput input, CancellationToken ct)
     {
         var f = input.Fields;
+        var kind = kinds.Get(input.Kind);
+        if (kinds.RefuseSettings(kind, input.Settings, f.SettingsPrefix, allowNull: false) is { } refused) return (null, Problems.Result(refused));
         var v = new Validation();
-        var name = v.Text(f.Name, input.Name, MaxNameLength) ?? DefaultName(input.Kind);
+        var name = v.Text(f.Name, input.Name, MaxNameLength) ?? kind.Listing.Name;
         var method = CheckMethod(v, f.Method, input.Method);
         var headers = CheckHeaders(v, f.Headers, input.Headers);
         var events = await CheckKnownEventsAsync(v, f.Events, input.Events, ct) ?? ["*"];
         var categories = CheckCategories(v, f.Categories, input.Categories);
         var secret = CheckSecret(v, f.Secret, input.SigningSecret);
-        var url = await urls.CheckAsync(input.Url, DestinationKinds.PinOf(input.Kind), ct);
+        var settings = CheckSettings(v, kind, DestinationSettings.Empty, input.Settings, f.SettingsPrefix);
+        var url = await urls.CheckAsync(input.Url, kind.Endpoint, ct);
         if (!url.IsValid) v.Add(f.Url, url.Error!);
-        if (input.Kind != DestinationKinds.Webhook)
+        // Managed platforms and brokers take their own format: method and headers are for custom webhooks, and so are signatures.
+        if (!kind.TakesHttpOptions)
         {
-            // Managed platforms take a plain POST of their own format: method, headers and signatures are for custom webhooks.
             if (input.Method is not null && method != "POST") v.Add(f.Method, "only custom webhooks take a method.");
             if (headers is not null) v.Add(f.Headers, "only custom webhooks take custom headers.");
-            if (input.SigningSecret is not null) v.Add(f.Secret, "only custom webhooks are signed.");
         }
+        if (!kind.Signed && input.SigningSecret is not null) v.Add(f.Secret, "only custom webhooks are signed.");
         if (!v.IsValid) return (null, v.Problem());
 
         var project = await projects.GetAsync(projectId, ct) ?? throw new InvalidOperationException("The caller's project is gone.");
         var id = Guid.CreateVersion7().ToString();
         var now = time.NowMs();
-        if (input.Kind == DestinationKinds.Webhook) secret ??= NewSigningSecret();
+        if (kind.Signed) secret ??= NewSigningSecret();
         var destination = new DestinationRecord
         {
             Id = id,
             ProjectId = projectId,
-            Kind = input.Kind,
-            Surface = input.Surface,
+            Kind = kind.Slug,
+            PayloadStyle = input.PayloadStyle,
+            UrlVisibleToOwner = input.UrlVisibleToOwner,
+            ProviderSlot = input.ProviderSlot,
+            Settings = settings.ToJson(),
             Name = name,
             UrlSealed = sealer.Seal(input.Url!.Trim(), SealedColumns.DestinationUrl.Context(id)),
             UrlFingerprint = fingerprints.Of(input.Url!.Trim()),
             DestinationHost = url.Host!,
-            UrlSetBy = input.Surface,
             HttpMethod = method,
             HeadersSealed = headers is null ? null : sealer.Seal(JsonSerializer.Serialize(headers), SealedColumns.DestinationHeaders.Context(id)),
             SigningSecretSealed = secret is null ? null : sealer.Seal(secret, SealedColumns.DestinationSecret.Context(id)),
@@ -86,6 +93,8 @@ public sealed partial class DestinationService(
     public async Task<(DestinationRecord? Destination, ProblemHttpResult? Problem)> UpdateAsync(DestinationRecord current, DestinationChange change, CancellationToken ct)
     {
         var f = change.Fields;
+        var kind = kinds.Get(current.Kind);
+        if (kinds.RefuseSettings(kind, change.Settings, f.SettingsPrefix, allowNull: true) is { } refused) return (null, Problems.Result(refused));
         var v = new Validation();
         var updated = current;
         if (change.Name is not null) updated = updated with { Name = v.Text(f.Name, change.Name, MaxNameLength) ?? current.Name };
@@ -101,24 +110,26 @@ public sealed partial class DestinationService(
             var categories = change.Categories.Value is null ? null : CheckCategories(v, f.Categories, change.Categories.Value);
             updated = updated with { Categories = categories is null ? null : JsonSerializer.Serialize(categories) };
         }
-        if (current.Kind != DestinationKinds.Webhook && (change.Method is not null || change.Headers.IsSet))
+        if (!kind.TakesHttpOptions && (change.Method is not null || change.Headers.IsSet))
             v.Add(change.Method is not null ? f.Method : f.Headers, "only custom webhooks take a method or custom headers.");
         else if (change.Method is not null) updated = updated with { HttpMethod = CheckMethod(v, f.Method, change.Method) };
-        if (change.Headers.IsSet && current.Kind == DestinationKinds.Webhook)
+        if (change.Settings is { Count: > 0 })
+            updated = updated with { Settings = CheckSettings(v, kind, kind.SettingsOf(current), change.Settings, f.SettingsPrefix).ToJson() };
+        if (change.Headers.IsSet && kind.TakesHttpOptions)
         {
             var headers = change.Headers.Value is null ? null : CheckHeaders(v, f.Headers, change.Headers.Value);
             updated = updated with { HeadersSealed = headers is null ? null : sealer.Seal(JsonSerializer.Serialize(headers), SealedColumns.DestinationHeaders.Context(current.Id)) };
         }
         if (change.Url is not null)
         {
-            var url = await urls.CheckAsync(change.Url, DestinationKinds.PinOf(current.Kind), ct);
+            var url = await urls.CheckAsync(change.Url, kind.Endpoint, ct);
             if (!url.IsValid) v.Add(f.Url, url.Error!);
             else updated = updated with
             {
                 UrlSealed = sealer.Seal(change.Url.Trim(), SealedColumns.DestinationUrl.Context(current.Id)),
                 UrlFingerprint = fingerprints.Of(change.Url.Trim()),
                 DestinationHost = url.Host!,
-                UrlSetBy = change.Surface,
+                UrlVisibleToOwner = change.UrlVisibleToOwner,
             };
         }
         if (!v.IsValid) return (null, v.Problem());
@@ -183,14 +194,28 @@ public sealed partial class DestinationService(
     /// <summary>A Standard Webhooks secret: "whsec_" + base64 of 24 random bytes.</summary>
     public static string NewSigningSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
 
-    private static string DefaultName(string kind) => kind switch
+    /// <summary>
+    /// Applies sent settings (already known to the kind and strings, or null to remove one) over <paramref name="current"/>:
+    /// each is checked on its own, then the kind checks them together. Problems name the field as the caller sent it.
+    /// </summary>
+    private static DestinationSettings CheckSettings(Validation v, DestinationKind kind, DestinationSettings current,
+        IReadOnlyDictionary<string, JsonElement>? given, string prefix)
     {
-        DestinationKinds.Slack => "Slack",
-        DestinationKinds.Discord => "Discord",
-        DestinationKinds.Teams => "Microsoft Teams",
-        DestinationKinds.Zapier => "Zapier",
-        _ => "Custom webhook",
-    };
+        if (given is null || given.Count == 0) return current;
+        var values = new Dictionary<string, string>(current.Values);
+        foreach (var (name, value) in given)
+        {
+            if (value.ValueKind == JsonValueKind.Null) { values.Remove(name); continue; }
+            var text = value.GetString()!.Trim();
+            if (kind.Settings.First(s => s.Name == name).Problem(text) is { } problem) v.Add(prefix + name, problem);
+            else values[name] = text;
+        }
+        var settings = DestinationSettings.Of(values, kind);
+        var errors = new List<(string Setting, string Error)>();
+        kind.CheckSettings(settings, errors);
+        foreach (var (setting, error) in errors) v.Add(prefix + setting, error);
+        return settings;
+    }
 
     private static string CheckMethod(Validation v, string field, string? method)
     {
@@ -209,6 +234,7 @@ public sealed partial class DestinationService(
         {
             if (!HeaderName().IsMatch(name)) v.Add($"{field}.{Truncate(name)}", "is not a valid header name.");
             else if (ReservedHeaders.Contains(name.ToLowerInvariant())) v.Add($"{field}.{name}", "is set by Herald and cannot be overridden.");
+            else if (name.StartsWith("ce-", StringComparison.OrdinalIgnoreCase)) v.Add($"{field}.{name}", "is a CloudEvents header (ce-*), set by Herald.");
             else if (value is null || value.Length > 4096 || !IsSendableHeaderValue(value))
                 v.Add($"{field}.{name}", "must be at most 4096 characters of visible ASCII, spaces and tabs, not starting or ending with a space or tab (no accented letters, line breaks or other Unicode).");
         }
@@ -290,12 +316,17 @@ public sealed record DestinationChange
     public Optional<IReadOnlyDictionary<string, string>?> Headers { get; init; }
     public IReadOnlyList<string>? Events { get; init; }
     public Optional<IReadOnlyList<string>?> Categories { get; init; }
-    /// <summary>The surface making the change (recorded with a new URL; null when the change comes from elsewhere).</summary>
-    public string? Surface { get; init; }
+    /// <summary>With a new URL: whether admins may see it again (true only for seed 002's webhook routes).</summary>
+    public bool UrlVisibleToOwner { get; init; }
+    /// <summary>Kind-specific settings to change; a null value returns the setting to its default.</summary>
+    public IReadOnlyDictionary<string, JsonElement>? Settings { get; init; }
     public ChangeFieldNames Fields { get; init; } = ChangeFieldNames.Default;
 }
 
 public sealed record ChangeFieldNames(string Name, string Status, string Url, string Method, string Headers, string Events, string Categories)
 {
     public static readonly ChangeFieldNames Default = new("name", "status", "url", "method", "headers", "events", "categories");
+
+    /// <summary>What goes before a setting's name in a problem's field: "" (top level) or e.g. "config.".</summary>
+    public string SettingsPrefix { get; init; } = "";
 }

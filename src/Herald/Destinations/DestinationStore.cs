@@ -10,8 +10,9 @@ namespace Herald.Destinations;
 public sealed class DestinationStore(Db db, TimeProvider time)
 {
     public const string Columns = """
-        id AS Id, project_id AS ProjectId, kind AS Kind, surface AS Surface, name AS Name, url_sealed AS UrlSealed,
-        url_fingerprint AS UrlFingerprint, destination_host AS DestinationHost, url_set_by AS UrlSetBy, http_method AS HttpMethod,
+        id AS Id, project_id AS ProjectId, kind AS Kind, payload_style AS PayloadStyle, name AS Name, url_sealed AS UrlSealed,
+        url_fingerprint AS UrlFingerprint, destination_host AS DestinationHost, url_visible_to_owner AS UrlVisibleToOwner,
+        provider_slot AS ProviderSlot, settings AS Settings, http_method AS HttpMethod,
         headers_sealed AS HeadersSealed, signing_secret_sealed AS SigningSecretSealed,
         previous_secret_sealed AS PreviousSecretSealed, previous_secret_expires_at AS PreviousSecretExpiresAt,
         event_types AS EventTypes, categories AS Categories, status AS Status, last_delivery_status AS LastDeliveryStatus,
@@ -37,10 +38,12 @@ public sealed class DestinationStore(Db db, TimeProvider time)
             if (count >= limit) return false;
         }
         await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO destinations (id, project_id, kind, surface, name, url_sealed, url_fingerprint, destination_host, url_set_by, http_method,
-                headers_sealed, signing_secret_sealed, event_types, categories, status, created_at, updated_at)
-            VALUES (@Id, @ProjectId, @Kind, @Surface, @Name, @UrlSealed, @UrlFingerprint, @DestinationHost, @UrlSetBy, @HttpMethod,
-                @HeadersSealed, @SigningSecretSealed, @EventTypes, @Categories, @Status, @CreatedAt, @UpdatedAt)
+            INSERT INTO destinations (id, project_id, kind, payload_style, name, url_sealed, url_fingerprint, destination_host,
+                url_visible_to_owner, provider_slot, settings, http_method, headers_sealed, signing_secret_sealed, event_types, categories,
+                status, created_at, updated_at)
+            VALUES (@Id, @ProjectId, @Kind, @PayloadStyle, @Name, @UrlSealed, @UrlFingerprint, @DestinationHost,
+                @UrlVisibleToOwner, @ProviderSlot, @Settings, @HttpMethod, @HeadersSealed, @SigningSecretSealed, @EventTypes, @Categories,
+                @Status, @CreatedAt, @UpdatedAt)
             """, d, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
         return true;
@@ -53,12 +56,13 @@ public sealed class DestinationStore(Db db, TimeProvider time)
             $"SELECT {Columns} FROM destinations WHERE id = @id AND project_id = @projectId", new { projectId, id }, cancellationToken: ct));
     }
 
-    public async Task<IReadOnlyList<DestinationRecord>> ListBySurfaceAsync(string projectId, string surface, CancellationToken ct)
+    /// <summary>The project's destinations configured as seed 002 providers (at most one per provider slot).</summary>
+    public async Task<IReadOnlyList<DestinationRecord>> ListProvidersAsync(string projectId, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
         return (await connection.QueryAsync<DestinationRecord>(new CommandDefinition(
-            $"SELECT {Columns} FROM destinations WHERE project_id = @projectId AND surface = @surface ORDER BY created_at, id",
-            new { projectId, surface }, cancellationToken: ct))).ToList();
+            $"SELECT {Columns} FROM destinations WHERE project_id = @projectId AND provider_slot IS NOT NULL ORDER BY created_at, id",
+            new { projectId }, cancellationToken: ct))).ToList();
     }
 
     public async Task<Page<DestinationRecord>> ListAsync(string projectId, string? kind, string? cursor, int limit, CancellationToken ct)
@@ -77,7 +81,8 @@ public sealed class DestinationStore(Db db, TimeProvider time)
     private static readonly (string Column, Func<DestinationRecord, object?> Value)[] Changeable =
     [
         ("name", d => d.Name), ("url_sealed", d => d.UrlSealed), ("url_fingerprint", d => d.UrlFingerprint),
-        ("destination_host", d => d.DestinationHost), ("url_set_by", d => d.UrlSetBy), ("http_method", d => d.HttpMethod), ("headers_sealed", d => d.HeadersSealed),
+        ("destination_host", d => d.DestinationHost), ("url_visible_to_owner", d => d.UrlVisibleToOwner), ("settings", d => d.Settings),
+        ("http_method", d => d.HttpMethod), ("headers_sealed", d => d.HeadersSealed),
         ("event_types", d => d.EventTypes), ("categories", d => d.Categories), ("status", d => d.Status), ("failing_since", d => d.FailingSince),
     ];
 

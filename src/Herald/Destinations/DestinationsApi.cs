@@ -1,5 +1,6 @@
 using Herald.Auth;
 using Herald.Common;
+using Herald.Destinations.Kinds;
 using Herald.Errors;
 using Herald.Projects;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -22,16 +23,17 @@ public static class DestinationsApi
     }
 
     private static async Task<Results<Created<CreatedDestinationResponse>, ProblemHttpResult>> Create(
-        CreateDestinationRequest request, HttpContext http, DestinationService destinations, CancellationToken ct)
+        CreateDestinationRequest request, HttpContext http, DestinationService destinations, DestinationKindRegistry kinds, CancellationToken ct)
     {
-        var kind = request.Kind?.Trim().ToLowerInvariant();
-        if (kind is null || !DestinationKinds.All.Contains(kind))
-            return Problems.Validation("kind", $"must be one of: {string.Join(", ", DestinationKinds.All)}.");
+        var kind = kinds.Find(request.Kind?.Trim().ToLowerInvariant());
+        if (kinds.RefuseSettings(kind, request.Settings, "", allowNull: false) is { } refused) return Problems.Result(refused);
+        if (kind is null)
+            return Problems.Validation("kind", $"must be one of: {string.Join(", ", kinds.All.Select(k => k.Slug))}.");
 
         var (destination, problem) = await destinations.CreateAsync(Caller.From(http.User).ProjectId!, new DestinationInput
         {
-            Kind = kind,
-            Surface = "api",
+            Kind = kind.Slug,
+            Settings = request.Settings,
             Name = request.Name,
             Url = request.Url,
             Method = request.Method,
@@ -75,6 +77,7 @@ public static class DestinationsApi
             Headers = new(request.Headers.IsSet, request.Headers.Value),
             Events = request.Events,
             Categories = new(request.Categories.IsSet, request.Categories.Value),
+            Settings = request.Settings,
         }, ct);
         return problem ?? (Results<Ok<DestinationResponse>, ProblemHttpResult>)TypedResults.Ok(DestinationResponse.From(updated!));
     }

@@ -61,16 +61,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, Sto
                     field is null ? "A field appears twice." : $"'{field}' appears twice.", field ?? "body");
             if (message.Contains("could not be mapped", StringComparison.Ordinal))
             {
-                var name = field ?? UnknownMember(message) ?? "body";
-                return Problems.Create(400, "unknown_field", "The request body has a field Herald does not know.",
-                    $"Unknown field '{name}'.", name, new Dictionary<string, string[]> { [name] = ["is not a known field."] });
+                return Problems.UnknownField(field ?? UnknownMember(message) ?? "body");
             }
             if (message.Contains("could not be converted", StringComparison.Ordinal))
             {
-                var name = field ?? "body";
-                return Problems.Create(400, "invalid_type", "A field has a value of the wrong type or form.",
-                    $"'{name}' has a value of the wrong type or form (for example text where a number or an ISO-8601 time is expected).", name,
-                    new Dictionary<string, string[]> { [name] = ["has a value of the wrong type or form."] });
+                return Problems.InvalidType(field ?? "body");
             }
             return Problems.Create(400, "malformed_json", "The request body is not valid JSON.",
                 field is null ? "The body could not be parsed as JSON." : $"The body could not be parsed near '{field}'.", field ?? "body");

@@ -34,6 +34,17 @@ public static class Problems
             $"{first.Key}: {first.Value[0]}", first.Key, errors));
     }
 
+    /// <summary>400 unknown_field, as for any field a request body may not have (see <see cref="ProblemExceptionHandler"/>).</summary>
+    public static ProblemDetails UnknownField(string name) =>
+        Create(400, ProblemCodes.UnknownField, "The request body has a field Herald does not know.", $"Unknown field '{name}'.", name,
+            new Dictionary<string, string[]> { [name] = ["is not a known field."] });
+
+    /// <summary>400 invalid_type, as for any field whose value has the wrong JSON type.</summary>
+    public static ProblemDetails InvalidType(string name) =>
+        Create(400, ProblemCodes.InvalidType, "A field has a value of the wrong type or form.",
+            $"'{name}' has a value of the wrong type or form (for example text where a number or an ISO-8601 time is expected).", name,
+            new Dictionary<string, string[]> { [name] = ["has a value of the wrong type or form."] });
+
     public static ProblemHttpResult NotFound(string what) =>
         Result(Create(StatusCodes.Status404NotFound, "not_found", $"{what} not found."));
 

@@ -14,6 +14,7 @@ public static class NetExtensions
         services.AddSingleton<HostResolver>();
         services.AddSingleton<UrlValidator>();
         services.AddSingleton<SafeHttpSender>();
+        services.AddSingleton<CheckedConnector>();
         services.AddHttpClient(SafeHttpSender.ClientName)
             .ConfigurePrimaryHttpMessageHandler(provider => CreateHandler(
                 provider.GetRequiredService<IOptions<HeraldOptions>>().Value.Delivery,
@@ -85,14 +86,14 @@ public static class NetExtensions
         throw last!;
     }
 
-    private static X509Certificate2Collection LoadCertificates(string? pemPath)
+    internal static X509Certificate2Collection LoadCertificates(string? pemPath)
     {
         var collection = new X509Certificate2Collection();
         if (!string.IsNullOrWhiteSpace(pemPath)) collection.ImportFromPemFile(pemPath);
         return collection;
     }
 
-    private static bool TrustedByExtraRoots(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, X509Certificate2Collection roots)
+    internal static bool TrustedByExtraRoots(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, X509Certificate2Collection roots)
     {
         if (certificate is null || errors != SslPolicyErrors.RemoteCertificateChainErrors) return false; // name mismatch stays fatal
         using var custom = new X509Chain();

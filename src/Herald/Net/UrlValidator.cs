@@ -7,13 +7,14 @@ using Microsoft.Extensions.Options;
 namespace Herald.Net;
 
 /// <summary>
-/// Install-time check of a destination URL: https only, no userinfo or fragment, bounded length, managed kinds pinned to
-/// their hosts and path shapes, custom hosts neither internal names nor odd numeric spellings, and every resolved
-/// address allowed by <see cref="NetworkRules"/>. Messages never repeat the URL.
+/// Install-time check of a destination URL against its kind's <see cref="EndpointRules"/>: the kind's schemes (https for
+/// HTTP kinds), no userinfo unless the kind takes credentials, no fragment, bounded length, managed kinds pinned to their
+/// hosts and path shapes, other hosts neither internal names nor odd numeric spellings, and every resolved address allowed
+/// by <see cref="NetworkRules"/>. Messages never repeat the URL.
 /// </summary>
 public sealed partial class UrlValidator(NetworkRules rules, HostResolver resolver, IOptions<HeraldOptions> options, Observability.HeraldMetrics metrics)
 {
-    public async Task<UrlCheck> CheckAsync(string? url, DestinationPin? pin, CancellationToken ct)
+    public async Task<UrlCheck> CheckAsync(string? url, EndpointRules endpoint, CancellationToken ct)
     {
         var delivery = options.Value.Delivery;
         if (string.IsNullOrWhiteSpace(url)) return UrlCheck.Fail("is required.");
@@ -21,18 +22,19 @@ public sealed partial class UrlValidator(NetworkRules rules, HostResolver resolv
         if (url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c == '\\')) return UrlCheck.Fail("must not contain spaces, control characters or backslashes.");
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri)) return UrlCheck.Fail("must be an absolute URL.");
 
-        var httpAllowed = delivery.AllowHttp && uri.Scheme == Uri.UriSchemeHttp;
-        if (uri.Scheme != Uri.UriSchemeHttps && !httpAllowed) return UrlCheck.Fail("must use https.");
-        if (!string.IsNullOrEmpty(uri.UserInfo) || RawAuthority(url).Contains('@')) return UrlCheck.Fail("must not contain a user name or password.");
+        var httpAllowed = delivery.AllowHttp && uri.Scheme == Uri.UriSchemeHttp && endpoint.Schemes.Contains(Uri.UriSchemeHttps);
+        if (!endpoint.Schemes.Contains(uri.Scheme) && !httpAllowed) return UrlCheck.Fail(endpoint.SchemeExpectation);
+        if (!endpoint.AllowsCredentials && (!string.IsNullOrEmpty(uri.UserInfo) || RawAuthority(url).Contains('@')))
+            return UrlCheck.Fail("must not contain a user name or password.");
         if (url.Contains('#')) return UrlCheck.Fail("must not contain a fragment (#...).");
 
-        if (uri.Port is < 1 or > 65535) return UrlCheck.Fail("must use a port from 1 to 65535.");
+        if (endpoint.PortOf(uri) is not { } port) return UrlCheck.Fail("must use a port from 1 to 65535.");
 
         var rawHost = RawHost(url);
         if (rawHost is null || rawHost.Length == 0) return UrlCheck.Fail("must have a host.");
         var host = uri.IdnHost.ToLowerInvariant();
 
-        if (pin is not null)
+        if (endpoint.Pin is { } pin)
         {
             if (!pin.Matches(host, uri)) return UrlCheck.Fail(pin.Expectation);
             return UrlCheck.Ok(uri, host);
@@ -54,7 +56,7 @@ public sealed partial class UrlValidator(NetworkRules rules, HostResolver resolv
         IReadOnlyList<IPEndPoint> endpoints;
         try
         {
-            endpoints = await resolver.ResolveAsync(host, uri.Port, ct);
+            endpoints = await resolver.ResolveAsync(host, port, ct);
         }
         catch (SocketException)
         {

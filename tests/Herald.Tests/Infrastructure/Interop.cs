@@ -48,6 +48,11 @@ public static class Interop
             ["discord"] = new System.Text.Json.Nodes.JsonArray(discord.Select(d => d.DeepClone()).ToArray()),
         }.ToJsonString());
 
+    /// <summary>Runs cloudevents.js: the cloudevents npm package parses each request (structured or binary mode) strictly.</summary>
+    public static async Task<IReadOnlyList<JsonElement>> ParseCloudEventsAsync(IEnumerable<ReceivedRequest> requests) =>
+        (await RunAsync("cloudevents.js", JsonSerializer.Serialize(new { requests = requests.Select(r => new { headers = r.Headers, body = r.Body }) })))
+            .GetProperty("events").EnumerateArray().ToList();
+
     private static async Task<JsonElement> RunAsync(string script, string input)
     {
         var info = new ProcessStartInfo("node", [script])

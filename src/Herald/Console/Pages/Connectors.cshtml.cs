@@ -2,9 +2,12 @@ using Herald.Destinations;
 
 namespace Herald.WebConsole.Pages;
 
-public sealed class ConnectorsModel(DestinationStore store, DestinationService destinations, DestinationTester tester)
+public sealed class ConnectorsModel(DestinationStore store, DestinationService destinations, DestinationTester tester,
+    Destinations.Kinds.DestinationKindRegistry kinds)
     : DestinationsPage(store, destinations, tester)
 {
+    public Destinations.Kinds.DestinationKindRegistry Kinds => kinds;
+
     public IReadOnlyList<DestinationRecord> Destinations { get; private set; } = [];
 
     public async Task OnGetAsync(CancellationToken ct) =>

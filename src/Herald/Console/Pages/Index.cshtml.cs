@@ -1,16 +1,20 @@
-using Herald.Catalog;
 using Herald.Destinations;
+using Herald.Destinations.Kinds;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Herald.WebConsole.Pages;
 
-public sealed class IndexModel(DestinationService destinations) : ConsolePage
+public sealed class IndexModel(DestinationService destinations, DestinationKindRegistry kinds) : ConsolePage
 {
+    public IReadOnlyList<DestinationKind> Kinds => kinds.All;
     public string? Submitted { get; private set; }
     public string? Name { get; private set; }
     public string? EnteredUrl { get; private set; }
     public string? Events { get; private set; }
     public string? Categories { get; private set; }
+    public IReadOnlyDictionary<string, string> Settings { get; private set; } = new Dictionary<string, string>();
+
+    public string? SettingValue(string name) => Settings.GetValueOrDefault(name);
 
     public void OnGet() { }
 
@@ -18,21 +22,27 @@ public sealed class IndexModel(DestinationService destinations) : ConsolePage
         .Where(e => e.Key.StartsWith(field, StringComparison.Ordinal))
         .SelectMany(e => e.Value!.Errors.Select(x => $"{e.Key}: {x.ErrorMessage}"));
 
-    public async Task<IActionResult> OnPostInstallAsync(string? slug, string? name, string? url, string? events, string? categories, CancellationToken ct)
+    public async Task<IActionResult> OnPostInstallAsync(string? slug, string? name, string? url, string? events, string? categories,
+        Dictionary<string, string?>? settings, CancellationToken ct)
     {
         if (RefuseMember() is { } refused) return refused;
-        var listing = Listings.BySlug(slug);
-        if (listing is null) return NotFound();
+        var kind = kinds.ByListingSlug(slug);
+        if (kind is null) return NotFound();
         (Submitted, Name, EnteredUrl, Events, Categories) = (slug, name, url, events, categories);
+        // The kind's settings as typed; an empty field, or a choice left at its default, is not sent.
+        Settings = (settings ?? []).Where(s => !string.IsNullOrWhiteSpace(s.Value)).ToDictionary(s => s.Key, s => s.Value!);
+        var given = Settings.Where(s => kind.Settings.FirstOrDefault(k => k.Name == s.Key)?.Default != s.Value)
+            .ToDictionary(s => s.Key, s => System.Text.Json.JsonSerializer.SerializeToElement(s.Value));
 
         var (destination, problem) = await destinations.CreateAsync(ProjectId, new DestinationInput
         {
-            Kind = listing.Kind,
-            Surface = "marketplace",
+            Kind = kind.Slug,
+            PayloadStyle = PayloadStyles.Simple,
             Name = string.IsNullOrWhiteSpace(name) ? null : name,
             Url = url,
             Events = SplitList(events),
             Categories = SplitList(categories),
+            Settings = given,
             Fields = FieldNames.Default with { Categories = "filters.categories" },
         }, ct);
         if (problem is not null)
@@ -41,7 +51,7 @@ public sealed class IndexModel(DestinationService destinations) : ConsolePage
             return Page();
         }
         Flash($"Installed {destination!.Name}: delivering to {destination.DestinationHost} (fingerprint {destination.UrlFingerprint}).");
-        if (listing.Kind == DestinationKinds.Webhook) Reveal(destinations.OpenSigningSecret(destination), $"{destination.Name} ({destination.DestinationHost})");
+        if (kind.Signed) Reveal(destinations.OpenSigningSecret(destination), $"{destination.Name} ({destination.DestinationHost})");
         return SeeOther("/Connectors");
     }
 }

@@ -1,5 +1,6 @@
 using Herald.Common;
 using Herald.Destinations;
+using Herald.Destinations.Kinds.Webhook;
 using Herald.Options;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -22,8 +23,8 @@ public sealed class WebhooksModel(DestinationStore store, DestinationService des
         if (RefuseMember() is { } refused) return refused;
         var (created, problem) = await Service.CreateAsync(ProjectId, new DestinationInput
         {
-            Kind = DestinationKinds.Webhook,
-            Surface = "integrations",
+            Kind = WebhookKind.Kind,
+            UrlVisibleToOwner = true,
             Name = string.IsNullOrWhiteSpace(name) ? null : name,
             Url = url,
             Events = SplitList(events),
@@ -44,7 +45,7 @@ public sealed class WebhooksModel(DestinationStore store, DestinationService des
     public async Task<IActionResult> OnPostRotateAsync(string id, CancellationToken ct)
     {
         if (RefuseMember() is { } refused) return refused;
-        if (await Find(id, ct) is not { Kind: DestinationKinds.Webhook } webhook) return NotFound();
+        if (await Find(id, ct) is not { Kind: WebhookKind.Kind } webhook) return NotFound();
         var (secret, until, _) = await Service.RotateSecretAsync(webhook, null, RotationOverlap, ct);
         Flash(until is null ? $"Rotated the secret of {webhook.Name}." : $"Rotated the secret of {webhook.Name}. The previous secret keeps signing until {until:yyyy-MM-dd HH:mm} UTC.");
         Reveal(secret, $"{webhook.Name} ({webhook.DestinationHost})");
@@ -52,5 +53,5 @@ public sealed class WebhooksModel(DestinationStore store, DestinationService des
     }
 
     private async Task LoadAsync(CancellationToken ct) =>
-        Webhooks = (await Store.ListAsync(ProjectId, DestinationKinds.Webhook, null, Cursor.MaxLimit, ct)).Data;
+        Webhooks = (await Store.ListAsync(ProjectId, WebhookKind.Kind, null, Cursor.MaxLimit, ct)).Data;
 }

@@ -1,28 +1,22 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Herald.Common;
 using Herald.Destinations;
+using Herald.Destinations.Kinds;
 
 namespace Herald.Surfaces.Connectors;
 
-/// <summary>Connector types of seed 001 and the destination kind each maps to.</summary>
-public static class ConnectorTypes
+public sealed record ConnectorTypeResponse(string Type, string Description, IReadOnlyList<string> RequiredFields)
 {
-    public static readonly IReadOnlyList<(string Type, string Kind, string Description, string[] RequiredFields)> All =
-    [
-        ("slack", DestinationKinds.Slack, "Post notifications to Slack channels via Incoming Webhooks", ["webhook_url"]),
-        ("discord", DestinationKinds.Discord, "Send updates to Discord servers via webhooks", ["webhook_url"]),
-        ("teams", DestinationKinds.Teams, "Post to Microsoft Teams channels via Adaptive Cards", ["webhook_url"]),
-        ("zapier", DestinationKinds.Zapier, "Trigger automated Zapier workflows", ["webhook_url"]),
-        ("generic", DestinationKinds.Webhook, "Send to any HTTP endpoint with custom configuration", ["url", "method"]),
-    ];
-
-    public static string? KindOf(string? type) => All.FirstOrDefault(t => t.Type == type).Kind;
-
-    public static string TypeOf(string kind) => All.First(t => t.Kind == kind).Type;
+    public static ConnectorTypeResponse From(DestinationKind k) => new(k.Listing.ConnectorType, k.Listing.Description, k.Listing.ConnectorRequiredFields);
 }
 
-public sealed record ConnectorTypeResponse(string Type, string Description, IReadOnlyList<string> RequiredFields);
-
-public sealed record ConnectorConfig(string? WebhookUrl, string? Url, string? Method, Dictionary<string, string>? Headers, string? Secret);
+/// <summary>A connector's config; fields besides these are the type's settings (e.g. "format" for generic connectors).</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Skip)]
+public sealed record ConnectorConfig(string? WebhookUrl, string? Url, string? Method, Dictionary<string, string>? Headers, string? Secret)
+{
+    [JsonExtensionData] public Dictionary<string, JsonElement>? Settings { get; init; }
+}
 
 public sealed record ConnectorFilters(List<string>? Categories);
 
@@ -32,8 +26,14 @@ public sealed record CreateConnectorRequest(string? Type, string? Name, Connecto
 public sealed record UpdateConnectorRequest(string? Type, string? Name, ConnectorConfig? Config, List<string>? Events, Optional<ConnectorFilters?> Filters,
     bool? Active);
 
-/// <summary>The connector's configuration as shown: host and fingerprint instead of the URL, header names without values.</summary>
-public sealed record ConnectorConfigView(string DestinationHost, string SecretFingerprint, string? Method, IReadOnlyList<string>? HeaderNames, bool? Signed);
+/// <summary>
+/// The connector's configuration as shown: host and fingerprint instead of the URL, header names without values, and the
+/// settings that were set.
+/// </summary>
+public sealed record ConnectorConfigView(string DestinationHost, string SecretFingerprint, string? Method, IReadOnlyList<string>? HeaderNames, bool? Signed)
+{
+    [JsonExtensionData] public Dictionary<string, JsonElement>? Settings { get; init; }
+}
 
 public sealed record ConnectorResponse(
     string Uuid, string Id, string Object, string Type, string Name, bool Active, string Status, ConnectorConfigView Config,
@@ -41,12 +41,12 @@ public sealed record ConnectorResponse(
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     string? SigningSecret = null)
 {
-    public static ConnectorResponse From(DestinationRecord d, IReadOnlyList<string>? headerNames = null, string? signingSecret = null)
+    public static ConnectorResponse From(DestinationRecord d, DestinationKind kind, IReadOnlyList<string>? headerNames = null, string? signingSecret = null)
     {
-        var generic = d.Kind == DestinationKinds.Webhook;
-        return new(d.Id, d.Id, "connector", ConnectorTypes.TypeOf(d.Kind), d.Name, d.Status == DestinationStatuses.Active, d.Status,
-            new ConnectorConfigView(d.DestinationHost, d.UrlFingerprint, generic ? d.HttpMethod : null, generic ? headerNames ?? [] : null,
-                generic ? d.SigningSecretSealed is not null : null),
+        var http = kind.TakesHttpOptions;
+        return new(d.Id, d.Id, "connector", kind.Listing.ConnectorType, d.Name, d.Status == DestinationStatuses.Active, d.Status,
+            new ConnectorConfigView(d.DestinationHost, d.UrlFingerprint, http ? d.HttpMethod : null, http ? headerNames ?? [] : null,
+                kind.Signed ? d.SigningSecretSealed is not null : null) { Settings = DestinationResponse.SettingsView(d) },
             DestinationService.EventsOf(d), new ConnectorFilters(DestinationService.CategoriesOf(d)?.ToList() ?? []),
             d.LastDeliveryStatus, Clock.FromMs(d.LastDeliveryAt), Clock.FromMs(d.CreatedAt), Clock.FromMs(d.UpdatedAt), signingSecret);
     }

@@ -28,7 +28,7 @@ public sealed record WebhookResponse(
     public static WebhookResponse From(DestinationRecord d, DestinationService destinations, Caller caller, string? secret = null,
         IReadOnlyList<string>? warnings = null) => new(
         d.Id,
-        caller.IsAdmin && d.UrlSetBy == IntegrationsApi.WebhookSurface ? destinations.OpenUrl(d) : null,
+        caller.IsAdmin && d.UrlVisibleToOwner ? destinations.OpenUrl(d) : null,
         DestinationService.EventsOf(d), d.Status == DestinationStatuses.Active, d.DestinationHost, d.UrlFingerprint, secret,
         warnings is { Count: > 0 } ? warnings : null);
 }

@@ -1,8 +1,9 @@
 using Herald.Auth;
-using Herald.Catalog;
 using Herald.Common;
 using Herald.Delivery;
 using Herald.Destinations;
+using Herald.Destinations.Kinds;
+using Herald.Destinations.Kinds.Webhook;
 using Herald.Errors;
 using Herald.Events;
 using Herald.Projects;
@@ -16,9 +17,6 @@ namespace Herald.Surfaces.Integrations;
 /// </summary>
 public static class IntegrationsApi
 {
-    public const string WebhookSurface = "integrations";
-    public const string ProviderSurface = "provider";
-    private static readonly string[] Providers = ["slack", "discord", "teams", "zapier"];
 
     public static void MapIntegrations(this IEndpointRouteBuilder app)
     {
@@ -47,8 +45,8 @@ public static class IntegrationsApi
     {
         var (destination, problem) = await destinations.CreateAsync(project_id, new DestinationInput
         {
-            Kind = DestinationKinds.Webhook,
-            Surface = WebhookSurface,
+            Kind = WebhookKind.Kind,
+            UrlVisibleToOwner = true,
             Url = request.Url,
             Events = request.Events,
             SigningSecret = request.Secret,
@@ -62,7 +60,7 @@ public static class IntegrationsApi
     private static async Task<Ok<ListResponse<WebhookResponse>>> ListWebhooks(
         string project_id, HttpContext http, DestinationStore store, DestinationService destinations, string? cursor, int? limit, CancellationToken ct)
     {
-        var page = await store.ListAsync(project_id, DestinationKinds.Webhook, cursor, Limits.Clamp(limit), ct);
+        var page = await store.ListAsync(project_id, WebhookKind.Kind, cursor, Limits.Clamp(limit), ct);
         var caller = Caller.From(http.User);
         return TypedResults.Ok(ListResponse<WebhookResponse>.From(page, d => WebhookResponse.From(d, destinations, caller)));
     }
@@ -84,7 +82,7 @@ public static class IntegrationsApi
             Url = request.Url,
             Events = request.Events,
             Status = request.Active is null ? null : request.Active.Value ? DestinationStatuses.Active : DestinationStatuses.Disabled,
-            Surface = WebhookSurface,
+            UrlVisibleToOwner = true,
             Fields = ChangeFieldNames.Default with { Status = "active" },
         }, ct);
         return problem ?? (Results<Ok<WebhookResponse>, ProblemHttpResult>)TypedResults.Ok(WebhookResponse.From(updated!, destinations, Caller.From(http.User)));
@@ -119,34 +117,35 @@ public static class IntegrationsApi
         return TypedResults.Ok(new ListResponse<SubscribableEvent>("list", all.Select(t => new SubscribableEvent(t.Name, t.Description)).ToList(), false, null));
     }
 
-    private static async Task<Ok<ListResponse<ProviderResponse>>> ListProviders(string project_id, DestinationStore store, CancellationToken ct)
+    private static async Task<Ok<ListResponse<ProviderResponse>>> ListProviders(
+        string project_id, DestinationStore store, DestinationKindRegistry kinds, CancellationToken ct)
     {
         var configured = await ProviderDestinationsAsync(project_id, store, ct);
         return TypedResults.Ok(new ListResponse<ProviderResponse>("list",
-            Providers.Select(p => ToResponse(p, configured.GetValueOrDefault(Listings.BySlug(p)!.Kind))).ToList(), false, null));
+            kinds.Providers.Select(k => ToResponse(k, configured.GetValueOrDefault(k.Provider!))).ToList(), false, null));
     }
 
     private static async Task<Results<Ok<ProviderResponse>, Created<ProviderResponse>, ProblemHttpResult>> ConfigureProvider(
-        string project_id, string provider, ConfigureProviderRequest request, DestinationStore store, DestinationService destinations, CancellationToken ct)
+        string project_id, string provider, ConfigureProviderRequest request, DestinationStore store, DestinationService destinations,
+        DestinationKindRegistry kinds, CancellationToken ct)
     {
-        if (!Providers.Contains(provider)) return UnknownProvider(provider);
-        var kind = Listings.BySlug(provider)!.Kind;
-        var current = (await ProviderDestinationsAsync(project_id, store, ct)).GetValueOrDefault(kind);
+        if (kinds.ByProvider(provider) is not { } kind) return UnknownProvider(provider, kinds);
+        var current = (await ProviderDestinationsAsync(project_id, store, ct)).GetValueOrDefault(provider);
         var fields = FieldNames.Default with { Url = "webhook_url", Categories = "filters.categories" };
         if (current is null)
         {
             var (created, problem) = await destinations.CreateAsync(project_id, new DestinationInput
             {
-                Kind = kind,
-                Surface = ProviderSurface,
-                Name = request.Name ?? Listings.BySlug(provider)!.Name,
+                Kind = kind.Slug,
+                ProviderSlot = kind.Provider,
+                Name = request.Name ?? kind.Listing.Name,
                 Url = request.WebhookUrl,
                 Events = request.Events,
                 Categories = request.Filters?.Categories,
                 Fields = fields,
             }, ct);
             if (problem is not null) return problem;
-            return TypedResults.Created($"/projects/{project_id}/integrations/providers/{provider}", ToResponse(provider, created));
+            return TypedResults.Created($"/projects/{project_id}/integrations/providers/{provider}", ToResponse(kind, created));
         }
         var (updated, updateProblem) = await destinations.UpdateAsync(current, new DestinationChange
         {
@@ -156,37 +155,36 @@ public static class IntegrationsApi
             Categories = request.Filters is null ? default : new(true, request.Filters.Categories),
             Fields = ChangeFieldNames.Default with { Url = "webhook_url", Categories = "filters.categories" },
         }, ct);
-        return updateProblem ?? (Results<Ok<ProviderResponse>, Created<ProviderResponse>, ProblemHttpResult>)TypedResults.Ok(ToResponse(provider, updated));
+        return updateProblem ?? (Results<Ok<ProviderResponse>, Created<ProviderResponse>, ProblemHttpResult>)TypedResults.Ok(ToResponse(kind, updated));
     }
 
     private static async Task<Results<Ok<ProviderResponse>, ProblemHttpResult>> ToggleProvider(
-        string project_id, string provider, ToggleProviderRequest? request, DestinationStore store, DestinationService destinations, CancellationToken ct)
+        string project_id, string provider, ToggleProviderRequest? request, DestinationStore store, DestinationService destinations,
+        DestinationKindRegistry kinds, CancellationToken ct)
     {
-        if (!Providers.Contains(provider)) return UnknownProvider(provider);
-        var current = (await ProviderDestinationsAsync(project_id, store, ct)).GetValueOrDefault(Listings.BySlug(provider)!.Kind);
+        if (kinds.ByProvider(provider) is not { } kind) return UnknownProvider(provider, kinds);
+        var current = (await ProviderDestinationsAsync(project_id, store, ct)).GetValueOrDefault(provider);
         if (current is null)
             return Problems.Conflict("provider_not_configured", "The provider is not configured.",
                 $"Configure it first: PUT /projects/{project_id}/integrations/providers/{provider}.");
         var enable = request?.Enabled ?? current.Status != DestinationStatuses.Active;
         var (updated, problem) = await destinations.UpdateAsync(current,
             new DestinationChange { Status = enable ? DestinationStatuses.Active : DestinationStatuses.Disabled }, ct);
-        return problem ?? (Results<Ok<ProviderResponse>, ProblemHttpResult>)TypedResults.Ok(ToResponse(provider, updated));
+        return problem ?? (Results<Ok<ProviderResponse>, ProblemHttpResult>)TypedResults.Ok(ToResponse(kind, updated));
     }
 
-    private static ProblemHttpResult UnknownProvider(string provider) => Problems.Result(Problems.Create(404, "not_found", "Provider not found.",
-        $"Available providers: {string.Join(", ", Providers)}. Payment providers such as Razorpay receive no events and are not offered.", "provider"));
+    private static ProblemHttpResult UnknownProvider(string provider, DestinationKindRegistry kinds) => Problems.Result(Problems.Create(404, "not_found", "Provider not found.",
+        $"Available providers: {string.Join(", ", kinds.Providers.Select(k => k.Provider))}. Payment providers such as Razorpay receive no events and are not offered.", "provider"));
 
-    private static ProviderResponse ToResponse(string provider, DestinationRecord? d)
-    {
-        var listing = Listings.BySlug(provider)!;
-        return new ProviderResponse(provider, "provider_integration", listing.Name, listing.Category, d is not null,
+    private static ProviderResponse ToResponse(DestinationKind kind, DestinationRecord? d) =>
+        new(kind.Provider!, "provider_integration", kind.Listing.Name, kind.Listing.Category, d is not null,
             d?.Status == DestinationStatuses.Active, d?.DestinationHost, d?.UrlFingerprint, d is null ? null : DestinationService.EventsOf(d),
             d?.LastDeliveryStatus, Clock.FromMs(d?.LastDeliveryAt));
-    }
 
+    /// <summary>The project's provider integrations by provider slot.</summary>
     private static async Task<Dictionary<string, DestinationRecord>> ProviderDestinationsAsync(string projectId, DestinationStore store, CancellationToken ct) =>
-        (await store.ListBySurfaceAsync(projectId, ProviderSurface, ct)).ToDictionary(d => d.Kind);
+        (await store.ListProvidersAsync(projectId, ct)).ToDictionary(d => d.ProviderSlot!);
 
     private static async Task<DestinationRecord?> FindWebhook(string projectId, string id, DestinationStore store, CancellationToken ct) =>
-        Guid.TryParse(id, out _) && await store.GetAsync(projectId, id, ct) is { Kind: DestinationKinds.Webhook } d ? d : null;
+        Guid.TryParse(id, out _) && await store.GetAsync(projectId, id, ct) is { Kind: WebhookKind.Kind } d ? d : null;
 }

@@ -1,7 +1,7 @@
 using Herald.Auth;
-using Herald.Catalog;
 using Herald.Common;
 using Herald.Destinations;
+using Herald.Destinations.Kinds;
 using Herald.Errors;
 using Herald.Projects;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,7 +16,7 @@ public static class MarketplaceApi
     public static void MapMarketplace(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v2/marketplace").WithTags("Marketplace").RequireAuthorization(AuthExtensions.ProjectKeyPolicy);
-        group.MapGet("/listings", () => TypedResults.Ok(new ListResponse<ListingResponse>("list", Listings.All.Select(ListingResponse.From).ToList(), false, null))).Doc("listListings", "List marketplace listings");
+        group.MapGet("/listings", (DestinationKindRegistry kinds) => TypedResults.Ok(new ListResponse<ListingResponse>("list", kinds.All.Select(ListingResponse.From).ToList(), false, null))).Doc("listListings", "List marketplace listings");
         group.MapPost("/installations", Install).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("createInstallation", "Install a listing");
         group.MapGet("/installations", List).Doc("listInstallations", "List installations");
         group.MapGet("/installations/{id}", Get).Doc("getInstallation", "Get an installation");
@@ -26,17 +26,19 @@ public static class MarketplaceApi
     }
 
     private static async Task<Results<Created<InstallationResponse>, ProblemHttpResult>> Install(
-        InstallRequest request, HttpContext http, DestinationService destinations, CancellationToken ct)
+        InstallRequest request, HttpContext http, DestinationService destinations, DestinationKindRegistry kinds, CancellationToken ct)
     {
-        var listing = Listings.BySlug(request.ListingSlug);
-        if (listing is null)
+        var kind = kinds.ByListingSlug(request.ListingSlug);
+        if (kinds.RefuseSettings(kind, request.Settings, "", allowNull: false) is { } refused) return Problems.Result(refused);
+        if (kind is null)
             return Problems.Validation("listing_slug", request.ListingSlug is null
                 ? "is required."
-                : $"must be one of: {string.Join(", ", Listings.All.Select(l => l.Slug))}.");
+                : $"must be one of: {string.Join(", ", kinds.All.Select(k => k.Listing.Slug))}.");
         var (destination, problem) = await destinations.CreateAsync(Caller.From(http.User).ProjectId!, new DestinationInput
         {
-            Kind = listing.Kind,
-            Surface = "marketplace",
+            Kind = kind.Slug,
+            PayloadStyle = PayloadStyles.Simple,
+            Settings = request.Settings,
             Name = request.Name,
             Url = request.Url,
             Events = request.Events,
@@ -46,29 +48,31 @@ public static class MarketplaceApi
         }, ct);
         if (problem is not null) return problem;
         // A custom webhook is signed: the secret Herald generated is shown here once (a chosen one is not echoed back).
-        var generated = listing.Kind == DestinationKinds.Webhook && request.Secret is null ? destinations.OpenSigningSecret(destination!) : null;
-        var response = InstallationResponse.Installed(destination!, generated);
+        var generated = kind.Signed && request.Secret is null ? destinations.OpenSigningSecret(destination!) : null;
+        var response = InstallationResponse.Installed(destination!, kind, generated);
         return TypedResults.Created($"/v2/marketplace/installations/{response.Id}", response);
     }
 
     private static async Task<Ok<ListResponse<InstallationResponse>>> List(
-        HttpContext http, DestinationStore store, string? cursor, int? limit, CancellationToken ct)
+        HttpContext http, DestinationStore store, DestinationKindRegistry kinds, string? cursor, int? limit, CancellationToken ct)
     {
         var page = await store.ListAsync(Caller.From(http.User).ProjectId!, null, cursor, Limits.Clamp(limit), ct);
-        return TypedResults.Ok(ListResponse<InstallationResponse>.From(page, InstallationResponse.From));
+        return TypedResults.Ok(ListResponse<InstallationResponse>.From(page, d => InstallationResponse.From(d, kinds.Get(d.Kind))));
     }
 
-    private static async Task<Results<Ok<InstallationResponse>, ProblemHttpResult>> Get(string id, HttpContext http, DestinationStore store, CancellationToken ct) =>
-        await Find(id, http, store, ct) is { } d ? TypedResults.Ok(InstallationResponse.From(d)) : Problems.NotFound("Installation");
+    private static async Task<Results<Ok<InstallationResponse>, ProblemHttpResult>> Get(
+        string id, HttpContext http, DestinationStore store, DestinationKindRegistry kinds, CancellationToken ct) =>
+        await Find(id, http, store, ct) is { } d ? TypedResults.Ok(InstallationResponse.From(d, kinds.Get(d.Kind))) : Problems.NotFound("Installation");
 
     private static async Task<Results<Ok<InstallationResponse>, ProblemHttpResult>> Update(
-        string id, UpdateInstallationRequest request, HttpContext http, DestinationStore store, DestinationService destinations, CancellationToken ct)
+        string id, UpdateInstallationRequest request, HttpContext http, DestinationStore store, DestinationService destinations,
+        DestinationKindRegistry kinds, CancellationToken ct)
     {
         var current = await Find(id, http, store, ct);
         if (current is null) return Problems.NotFound("Installation");
         if (request.Status is null && request.Name is null) return Problems.Validation("status", "is required: \"active\" or \"disabled\".");
         var (updated, problem) = await destinations.UpdateAsync(current, new DestinationChange { Status = request.Status, Name = request.Name }, ct);
-        return problem ?? (Results<Ok<InstallationResponse>, ProblemHttpResult>)TypedResults.Ok(InstallationResponse.From(updated!));
+        return problem ?? (Results<Ok<InstallationResponse>, ProblemHttpResult>)TypedResults.Ok(InstallationResponse.From(updated!, kinds.Get(updated!.Kind)));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Uninstall(string id, HttpContext http, DestinationStore store, CancellationToken ct)

@@ -1,6 +1,8 @@
-using Herald.Catalog;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Herald.Common;
 using Herald.Destinations;
+using Herald.Destinations.Kinds;
 
 namespace Herald.Surfaces.Marketplace;
 
@@ -8,19 +10,19 @@ public sealed record ListingResponse(
     string Object, string Slug, string Name, string Category, string Destination, string Description, IReadOnlyList<string> RequiredFields,
     string PayloadFormat)
 {
-    public static ListingResponse From(Listing l) => new("marketplace_listing", l.Slug, l.Name, l.Category, l.Destination, l.Description, ["url"],
-        l.Kind switch
-        {
-            DestinationKinds.Slack => "{ \"text\": \"...\" }",
-            DestinationKinds.Discord => "{ \"content\": \"...\", \"allowed_mentions\": { \"parse\": [] } }",
-            DestinationKinds.Teams => "Adaptive Card in a Workflows message",
-            DestinationKinds.Zapier => "flattened JSON",
-            _ => "{ source, type, title, body, data } signed with Standard Webhooks headers",
-        });
+    public static ListingResponse From(DestinationKind k) => new("marketplace_listing", k.Listing.Slug, k.Listing.Name, k.Listing.Category,
+        k.Listing.Destination, k.Listing.Description, ["url"], k.Listing.PayloadFormat);
 }
 
-/// <summary>An install; <c>secret</c> (whsec_…) chooses a custom webhook's signing secret, otherwise Herald generates one.</summary>
-public sealed record InstallRequest(string? ListingSlug, string? Name, string? Url, List<string>? Events, InstallFilters? Filters, string? Secret = null);
+/// <summary>
+/// An install; <c>secret</c> (whsec_…) chooses a custom webhook's signing secret, otherwise Herald generates one. Fields besides
+/// these are the listing's settings (e.g. "format" for a custom webhook).
+/// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Skip)]
+public sealed record InstallRequest(string? ListingSlug, string? Name, string? Url, List<string>? Events, InstallFilters? Filters, string? Secret = null)
+{
+    [JsonExtensionData] public Dictionary<string, JsonElement>? Settings { get; init; }
+}
 
 public sealed record InstallFilters(List<string>? Categories);
 
@@ -33,12 +35,19 @@ public sealed record InstallationResponse(
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     string? SigningSecret = null)
 {
-    /// <summary>The install answer: a custom webhook's generated signing secret is in it, once; no later answer shows it.</summary>
-    public static InstallationResponse Installed(DestinationRecord d, string? generatedSecret) => From(d) with { SigningSecret = generatedSecret };
+    /// <summary>The settings that were set (e.g. "format"), beside the other fields; none for the seed's listings' defaults.</summary>
+    [JsonExtensionData] public Dictionary<string, JsonElement>? Settings { get; init; }
 
-    public static InstallationResponse From(DestinationRecord d) => new(
-        InstallationIds.From(d.Id), "marketplace_installation", Listings.ByKind(d.Kind).Slug, d.Name, d.Status, d.DestinationHost,
-        d.UrlFingerprint, d.LastDeliveryStatus, Clock.FromMs(d.LastDeliveryAt));
+    /// <summary>The install answer: a custom webhook's generated signing secret is in it, once; no later answer shows it.</summary>
+    public static InstallationResponse Installed(DestinationRecord d, DestinationKind kind, string? generatedSecret) =>
+        From(d, kind) with { SigningSecret = generatedSecret };
+
+    public static InstallationResponse From(DestinationRecord d, DestinationKind kind) => new(
+        InstallationIds.From(d.Id), "marketplace_installation", kind.Listing.Slug, d.Name, d.Status, d.DestinationHost,
+        d.UrlFingerprint, d.LastDeliveryStatus, Clock.FromMs(d.LastDeliveryAt))
+    {
+        Settings = DestinationResponse.SettingsView(d),
+    };
 }
 
 /// <summary>Marketplace ids are the destination's UUID as "mki_" + 32 hex digits.</summary>

@@ -1,0 +1,21 @@
+using Herald.Connectors;
+using Herald.Delivery.Transports;
+using Herald.Destinations;
+using Herald.Destinations.Kinds;
+
+namespace Herald.Delivery;
+
+/// <summary>
+/// The one send path, for deliveries and test sends alike: the destination's kind renders the message (once per message,
+/// kind, style and settings), and the kind's transport carries it and reports a transport-neutral outcome.
+/// </summary>
+public sealed class DeliverySender(DestinationKindRegistry kinds, OpenedDestinations destinations, TimeProvider time)
+{
+    public Task<TransportOutcome> SendAsync(DestinationRecord d, Message message, CancellationToken ct)
+    {
+        var kind = kinds.Get(d.Kind);
+        var payload = message.RenderFor(kind, d);
+        var request = new TransportRequest(d, destinations.Open(d), message, payload, time.GetUtcNow(), kind);
+        return kinds.TransportOf(kind).SendAsync(request, ct);
+    }
+}
