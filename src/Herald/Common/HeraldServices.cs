@@ -101,6 +101,7 @@ public static class HeraldServices
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddHeraldAuth();
         services.AddHeraldConsole();
+        Portal.PortalApi.AddHeraldPortal(services);
         services.AddHeraldOpenApi();
         builder.AddHeraldObservability();
         services.AddHeraldTracing(builder.Configuration);
@@ -133,6 +134,7 @@ public static class HeraldServices
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        Portal.PortalContext.UseHeraldPortal(app);
         app.UseHeraldPagingRules();
         app.MapConsoleAssets();
         return app;
