@@ -11,6 +11,7 @@ using Herald.Secrets;
 using Herald.Health;
 using Herald.Keys;
 using Herald.Observability;
+using Herald.Portal;
 using Herald.Projects;
 using Microsoft.Extensions.Options;
 
@@ -33,6 +34,7 @@ app.MapRetention();
 app.MapMarketplace();
 app.MapConnectors();
 app.MapIntegrations();
+app.MapPortal();
 app.MapRazorPages();
 app.MapGet("/", () => Results.Redirect("/console")).ExcludeFromDescription();
 

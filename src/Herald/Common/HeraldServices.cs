@@ -104,6 +104,7 @@ public static class HeraldServices
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddHeraldAuth();
         services.AddHeraldConsole();
+        Portal.PortalApi.AddHeraldPortal(services);
         services.AddHeraldOpenApi();
         builder.AddHeraldObservability();
         services.AddHeraldTracing(builder.Configuration);
@@ -136,6 +137,7 @@ public static class HeraldServices
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        Portal.PortalContext.UseHeraldPortal(app);
         app.UseHeraldPagingRules();
         app.MapConsoleAssets();
         return app;

@@ -61,6 +61,7 @@ public static partial class OpenApiConventions
         ["Marketplace"] = "The marketplace surface (/v2/marketplace): listings and installations.",
         ["Connectors"] = "The connectors surface (/api/v1/connectors).",
         ["Integrations"] = "The integrations surface (/projects/{project_id}/integrations): outgoing webhooks and provider integrations.",
+        ["Portal"] = "Sign-in links to the console for a project's own customers (the customer portal); see docs/portal.md.",
     };
 
     public static bool IsOptional(Type type) => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Optional<>);

@@ -14,19 +14,24 @@ public abstract class ConsolePage : PageModel
     public string ProjectId => Caller.ProjectId!;
     public bool CanChange => Caller.Role == Roles.Admin;
 
+    /// <summary>Set when signed in through a portal link (docs/portal.md): no API key behind the session, the host product's theme.</summary>
+    public Herald.Portal.PortalView? Portal => Herald.Portal.PortalContext.View(HttpContext);
+
     [TempData] public string? Notice { get; set; }
     [TempData] public string? NoticeKind { get; set; }
 
     /// <summary>A one-time signing secret, carried across the redirect in the protected TempData cookie and shown once.</summary>
     [TempData] public string? RevealedSecret { get; set; }
     [TempData] public string? RevealedFor { get; set; }
+    /// <summary>What the revealed secret is ("Signing secret" when unset).</summary>
+    [TempData] public string? RevealedWhat { get; set; }
 
     /// <summary>Members see everything and change nothing: their posts are refused here as the API refuses them.</summary>
-    protected IActionResult? RefuseMember()
+    protected IActionResult? RefuseMember(string? page = null)
     {
         if (CanChange) return null;
-        Flash("Your key is a member key: it can look but not change anything.", "error");
-        return SeeOther();
+        Flash(Portal is null ? "Your key is a member key: it can look but not change anything." : "You have read-only access: you can look but not change anything.", "error");
+        return SeeOther(page);
     }
 
     /// <summary>Post/Redirect/Get: 303 See Other to a page (this one by default), so reloading shows the result and repeats nothing.</summary>
@@ -36,10 +41,10 @@ public abstract class ConsolePage : PageModel
         return StatusCode(StatusCodes.Status303SeeOther);
     }
 
-    protected void Reveal(string? secret, string forWhat)
+    protected void Reveal(string? secret, string forWhat, string? what = null)
     {
         if (secret is null) return;
-        (RevealedSecret, RevealedFor) = (secret, forWhat);
+        (RevealedSecret, RevealedFor, RevealedWhat) = (secret, forWhat, what);
     }
 
     protected void Flash(string message, string kind = "ok")

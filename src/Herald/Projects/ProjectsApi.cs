@@ -1,12 +1,18 @@
 using Herald.Auth;
 using Herald.Common;
 using Herald.Errors;
+using Herald.Keys;
 using Herald.Options;
+using Herald.Portal;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Herald.Projects;
 
-/// <summary>/v1/projects: the operator creates and changes projects; a project key sees only its own project.</summary>
+/// <summary>
+/// /v1/projects: the operator creates and changes projects; a project key sees only its own project, and its admin key may change
+/// the project's customer portal settings (docs/portal.md).
+/// </summary>
 public static class ProjectsApi
 {
     public const int MaxNameLength = 100;
@@ -18,7 +24,7 @@ public static class ProjectsApi
         group.MapPost("/", Create).RequireAuthorization(AuthExtensions.OperatorPolicy).Doc("createProject", "Create a project");
         group.MapGet("/", List).Doc("listProjects", "List projects");
         group.MapGet("/{projectId}", Get).Doc("getProject", "Get a project");
-        group.MapPatch("/{projectId}", Update).RequireAuthorization(AuthExtensions.OperatorPolicy).Doc("updateProject", "Change a project's name, plan or budget");
+        group.MapPatch("/{projectId}", Update).RequireAuthorization(AuthExtensions.AdminPolicy).Doc("updateProject", "Change a project's name, plan, budget or portal settings");
         return group;
     }
 
@@ -49,27 +55,37 @@ public static class ProjectsApi
     }
 
     private static async Task<Results<Ok<ProjectResponse>, ProblemHttpResult>> Get(
-        string projectId, HttpContext http, ProjectStore projects, PlanCatalog plans, CancellationToken ct)
+        string projectId, HttpContext http, ProjectStore projects, PlanCatalog plans, PortalStore portal, CancellationToken ct)
     {
         var project = Caller.From(http.User).CanRead(projectId) && Ids.IsWellFormed(projectId, "prj")
             ? await projects.GetAsync(projectId, ct)
             : null;
-        return project is null ? Problems.NotFound("Project") : TypedResults.Ok(ProjectResponse.From(project, plans));
+        return project is null ? Problems.NotFound("Project")
+            : TypedResults.Ok(ProjectResponse.From(project, plans, await portal.GetSettingsAsync(project.Id, ct)));
     }
 
     private static async Task<Results<Ok<ProjectResponse>, ProblemHttpResult>> Update(
-        string projectId, UpdateProjectRequest request, ProjectStore projects, PlanCatalog plans, CancellationToken ct)
+        string projectId, UpdateProjectRequest request, HttpContext http, ProjectStore projects, PlanCatalog plans, PortalStore portal,
+        IOptions<HeraldOptions> options, CancellationToken ct)
     {
-        if (!Ids.IsWellFormed(projectId, "prj")) return Problems.NotFound("Project");
+        var caller = Caller.From(http.User);
+        if (!Ids.IsWellFormed(projectId, "prj") || !caller.CanAdminister(projectId)) return Problems.NotFound("Project");
+        // A project's admin key changes its portal; its name, plan and budget are the operator's.
+        if (!caller.IsOperator && (request.Name is not null || request.Plan is not null || request.MonthlyBudgetUsd.IsSet))
+            return Problems.Result(RoleProblemHandler.Create(caller.Role, [Roles.Operator]));
         var v = new Validation();
         var name = v.Text("name", request.Name, MaxNameLength);
         var plan = CheckPlan(v, request.Plan, plans);
         var budget = request.MonthlyBudgetUsd;
         if (budget.IsSet) CheckBudget(v, budget.Value);
+        var current = request.Portal.IsSet ? await portal.GetSettingsAsync(projectId, ct) : PortalSettings.None;
+        var portalSettings = PortalApi.Merge(v, current, request.Portal, options.Value.Delivery.AllowHttp);
         if (!v.IsValid) return v.Problem();
 
         var updated = await projects.UpdateAsync(projectId, name, plan, budget.Value, budget.IsSet && budget.Value is null, ct);
-        return updated is null ? Problems.NotFound("Project") : TypedResults.Ok(ProjectResponse.From(updated, plans));
+        if (updated is null) return Problems.NotFound("Project");
+        if (portalSettings is not null) await portal.SaveSettingsAsync(projectId, portalSettings, ct);
+        return TypedResults.Ok(ProjectResponse.From(updated, plans, portalSettings ?? await portal.GetSettingsAsync(projectId, ct)));
     }
 
     private static string? CheckPlan(Validation v, string? plan, PlanCatalog plans)

@@ -22,6 +22,11 @@ public static class SecurityHeaders
 
     private const string ApiPolicy = "default-src 'none'";
 
+    /// <summary>HttpContext.Items key: the origins (space-separated) a portal page may be framed by, replacing the configured ones.</summary>
+    public const string FrameAncestorsItem = "herald:frame-ancestors";
+    /// <summary>HttpContext.Items key: one more origin the console page may load images from (a portal's logo on the host product).</summary>
+    public const string ImageSourceItem = "herald:img-src";
+
     /// <summary>'self' or a scheme://host[:port] origin (with an optional *. wildcard host), nothing a policy could be broken with.</summary>
     public static bool IsValidFrameAncestor(string? value)
     {
@@ -45,6 +50,7 @@ public static class SecurityHeaders
             context.Response.OnStarting(() =>
             {
                 var (frameAncestors, denyFrames) = frames.Value;
+                if (context.Items[FrameAncestorsItem] is string portalOrigins) (frameAncestors, denyFrames) = ("frame-ancestors " + portalOrigins, false);
                 var path = context.Request.Path;
                 var headers = context.Response.Headers;
                 headers[HeaderNames.XContentTypeOptions] = "nosniff";
@@ -54,7 +60,10 @@ public static class SecurityHeaders
                 var isStatic = path.StartsWithSegments("/console/static") || path.Equals("/favicon.ico");
                 var isDocs = path.StartsWithSegments("/docs") || path.StartsWithSegments("/scalar");
                 var isConsole = path.StartsWithSegments("/console") || path.Equals("/favicon.ico");
-                headers[HeaderNames.ContentSecurityPolicy] = (isDocs ? DocsPolicy : isConsole ? ConsolePolicy : ApiPolicy) + "; " + frameAncestors;
+                var consolePolicy = context.Items[ImageSourceItem] is string imageOrigin
+                    ? ConsolePolicy.Replace("img-src 'self' data:", "img-src 'self' data: " + imageOrigin, StringComparison.Ordinal)
+                    : ConsolePolicy;
+                headers[HeaderNames.ContentSecurityPolicy] = (isDocs ? DocsPolicy : isConsole ? consolePolicy : ApiPolicy) + "; " + frameAncestors;
                 if (!isStatic && !isDocs)
                 {
                     headers[HeaderNames.CacheControl] = "no-store";

@@ -39,9 +39,14 @@ public sealed class BrowserSession : IAsyncDisposable
         return new BrowserSession(playwright, browser);
     }
 
-    public async Task<IPage> NewPageAsync(int width = 1280, int height = 900)
+    /// <summary>A page in a fresh context (its own cookies). <paramref name="ignoreHttpsErrors"/>: for Herald on https with the test CA.</summary>
+    public async Task<IPage> NewPageAsync(int width = 1280, int height = 900, bool ignoreHttpsErrors = false)
     {
-        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        var context = await _browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+            IgnoreHTTPSErrors = ignoreHttpsErrors,
+        });
         return await context.NewPageAsync();
     }
 
