@@ -1,14 +1,17 @@
+using System.Text.Json.Nodes;
 using Herald.Common;
 
 namespace Herald.Destinations;
 
 public sealed record CreateDestinationRequest(
     string? Kind, string? Name, string? Url, string? Method, Dictionary<string, string>? Headers,
-    List<string>? Events, List<string>? Categories, string? Secret);
+    List<string>? Events, List<string>? Categories, string? Secret,
+    JsonObject? Filter = null);
 
 public sealed record UpdateDestinationRequest(
     string? Name, string? Status, string? Url, string? Method, Optional<Dictionary<string, string>?> Headers,
-    List<string>? Events, Optional<List<string>?> Categories);
+    List<string>? Events, Optional<List<string>?> Categories,
+    Optional<JsonObject?> Filter);
 
 /// <summary>A destination as Herald's own API shows it: host and fingerprint, never the URL, headers or secret.</summary>
 public sealed record DestinationResponse(
@@ -21,6 +24,10 @@ public sealed record DestinationResponse(
         DestinationService.EventsOf(d), DestinationService.CategoriesOf(d), d.HeadersSealed is not null, d.SigningSecretSealed is not null,
         d.LastDeliveryStatus, Clock.FromMs(d.LastDeliveryAt), Clock.FromMs(d.CreatedAt), Clock.FromMs(d.UpdatedAt),
         d.CircuitState, d.CircuitState == "closed" ? null : Clock.FromMs(d.CircuitReopensAt));
+
+    /// <summary>The destination's delivery controls (filter, template, ...), shown as top-level fields when set; see Controls/.</summary>
+    [System.Text.Json.Serialization.JsonExtensionData]
+    public IDictionary<string, object?>? Controls { get; init; }
 }
 
 /// <summary>Returned once, when a destination is created (with its generated signing secret, and warnings about a chosen one).</summary>

@@ -1,5 +1,6 @@
 using Herald.Auth;
 using Herald.Common;
+using Herald.Controls;
 using Herald.Destinations;
 using Herald.Errors;
 using Herald.Projects;
@@ -36,7 +37,7 @@ public static class ConnectorsApi
     };
 
     private static async Task<Results<Created<ConnectorResponse>, ProblemHttpResult>> Create(
-        CreateConnectorRequest request, HttpContext http, DestinationService destinations, CancellationToken ct)
+        CreateConnectorRequest request, HttpContext http, DestinationService destinations, ControlsService controls, CancellationToken ct)
     {
         var v = new Validation();
         var kind = ConnectorTypes.KindOf(request.Type);
@@ -64,29 +65,33 @@ public static class ConnectorsApi
             SigningSecret = config.Secret,
             Events = request.Events,
             Categories = request.Filters?.Categories,
+            Controls = ControlsChange.OnlyFilter(request.Filters?.Data is not null, request.Filters?.Data, "filters.data"),
             Fields = FieldsFor(kind!),
         }, ct);
         if (problem is not null) return problem;
         var generated = kind == DestinationKinds.Webhook && config.Secret is null ? destinations.OpenSigningSecret(destination!) : null;
         return TypedResults.Created($"/api/v1/connectors/{destination!.Id}",
-            ConnectorResponse.From(destination, destinations.OpenHeaders(destination).Keys.ToList(), generated));
+            ConnectorResponse.From(destination, destinations.OpenHeaders(destination).Keys.ToList(), generated, await controls.GetAsync(destination.Id, ct)));
     }
 
     private static async Task<Ok<ListResponse<ConnectorResponse>>> List(
-        HttpContext http, DestinationStore store, DestinationService destinations, string? cursor, int? limit, CancellationToken ct)
+        HttpContext http, DestinationStore store, DestinationService destinations, ControlsService controls, string? cursor, int? limit, CancellationToken ct)
     {
         var page = await store.ListAsync(Caller.From(http.User).ProjectId!, null, cursor, Limits.Clamp(limit), ct);
-        return TypedResults.Ok(ListResponse<ConnectorResponse>.From(page, d => ConnectorResponse.From(d, destinations.OpenHeaders(d).Keys.ToList())));
+        var set = await controls.GetManyAsync(page.Data.Select(d => d.Id).ToList(), ct);
+        return TypedResults.Ok(ListResponse<ConnectorResponse>.From(page,
+            d => ConnectorResponse.From(d, destinations.OpenHeaders(d).Keys.ToList(), controls: set.GetValueOrDefault(d.Id))));
     }
 
     private static async Task<Results<Ok<ConnectorResponse>, ProblemHttpResult>> Get(
-        string uuid, HttpContext http, DestinationStore store, DestinationService destinations, CancellationToken ct) =>
+        string uuid, HttpContext http, DestinationStore store, DestinationService destinations, ControlsService controls, CancellationToken ct) =>
         await Find(uuid, http, store, ct) is { } d
-            ? TypedResults.Ok(ConnectorResponse.From(d, destinations.OpenHeaders(d).Keys.ToList()))
+            ? TypedResults.Ok(ConnectorResponse.From(d, destinations.OpenHeaders(d).Keys.ToList(), controls: await controls.GetAsync(d.Id, ct)))
             : Problems.NotFound("Connector");
 
     private static async Task<Results<Ok<ConnectorResponse>, ProblemHttpResult>> Update(
-        string uuid, UpdateConnectorRequest request, HttpContext http, DestinationStore store, DestinationService destinations, CancellationToken ct)
+        string uuid, UpdateConnectorRequest request, HttpContext http, DestinationStore store, DestinationService destinations,
+        ControlsService controls, CancellationToken ct)
     {
         var current = await Find(uuid, http, store, ct);
         if (current is null) return Problems.NotFound("Connector");
@@ -103,13 +108,15 @@ public static class ConnectorsApi
             Headers = request.Config?.Headers is null ? default : new(true, request.Config.Headers),
             Events = request.Events,
             Categories = request.Filters.IsSet ? new(true, request.Filters.Value?.Categories) : default,
+            // As categories: filters given without data clear the payload filter.
+            Controls = ControlsChange.OnlyFilter(request.Filters.IsSet, request.Filters.Value?.Data, "filters.data"),
             Fields = ChangeFieldNames.Default with
             {
                 Url = fields.Url, Method = fields.Method, Headers = fields.Headers, Categories = fields.Categories, Status = "active",
             },
         }, ct);
         return problem ?? (Results<Ok<ConnectorResponse>, ProblemHttpResult>)TypedResults.Ok(
-            ConnectorResponse.From(updated!, destinations.OpenHeaders(updated!).Keys.ToList()));
+            ConnectorResponse.From(updated!, destinations.OpenHeaders(updated!).Keys.ToList(), controls: await controls.GetAsync(updated!.Id, ct)));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string uuid, HttpContext http, DestinationStore store, CancellationToken ct) =>

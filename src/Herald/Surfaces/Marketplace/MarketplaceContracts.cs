@@ -22,7 +22,8 @@ public sealed record ListingResponse(
 /// <summary>An install; <c>secret</c> (whsec_…) chooses a custom webhook's signing secret, otherwise Herald generates one.</summary>
 public sealed record InstallRequest(string? ListingSlug, string? Name, string? Url, List<string>? Events, InstallFilters? Filters, string? Secret = null);
 
-public sealed record InstallFilters(List<string>? Categories);
+/// <summary>categories, and data: a payload filter on the event (see docs/delivery.md).</summary>
+public sealed record InstallFilters(List<string>? Categories, System.Text.Json.Nodes.JsonObject? Data = null);
 
 public sealed record UpdateInstallationRequest(string? Status, string? Name);
 
