@@ -7,6 +7,7 @@ public static class ControlsServices
         services.AddSingleton<ControlsStore>();
         services.AddSingleton<ControlsService>();
         services.AddSingleton<FanOutControls>();
+        services.AddSingleton<ControlsCache>();
         return services;
     }
 }

@@ -25,7 +25,7 @@ namespace Herald.Delivery;
 /// </summary>
 public sealed class DeliveryWorker(
     DeliveryStore store, DispatchLanes lanes, DestinationTester sender, RetrySchedule schedule, DeliverySignal signal, EventPublisher publisher,
-    Observability.HeraldMetrics metrics,
+    Observability.HeraldMetrics metrics, Controls.ControlsCache controls,
     IOptions<HeraldOptions> options, TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
 {
     private readonly DeliveryOptions _options = options.Value.Delivery;
@@ -267,7 +267,7 @@ public sealed class DeliveryWorker(
         {
             // Counted as a failed try, so the retry schedule (and its end) applies as to any failure.
             logger.LogError("Delivery {DeliveryId} failed inside Herald ({Error}).", delivery.Id, ex.GetType().Name);
-            var delay = schedule.NextDelay(delivery.Attempts + 1, null);
+            var delay = (await ScheduleOfAsync(delivery.DestinationId)).NextDelay(delivery.Attempts + 1, null);
             metrics.InternalError(work.Destination?.Kind, delivery, final: delay is null);
             await _outcomes.Writer.WriteAsync(new DeliveryOutcome(delivery, "internal_error", null, time.GetUtcNow().ToUnixTimeMilliseconds(), 0, null,
                 true, delay is null ? DeliveryStatuses.Failed : DeliveryStatuses.Pending,
@@ -326,12 +326,26 @@ public sealed class DeliveryWorker(
 
         var gone = result.StatusCode == 410;
         var retryAfter = result.StatusCode is 429 or 503 ? result.RetryAfter ?? null : null;
-        var delay = gone ? null : schedule.NextDelay(attempt, retryAfter);
+        var delay = gone ? null : (await ScheduleOfAsync(destination.Id)).NextDelay(attempt, retryAfter);
         return new DeliveryOutcome(delivery, result.Outcome, result.StatusCode, started, (int)result.Duration.TotalMilliseconds,
             result.ResponseBody, true,
             delay is null ? DeliveryStatuses.Failed : DeliveryStatuses.Pending,
             delay is null ? null : (long)delay.Value.TotalMilliseconds,
             DisableDestination: gone);
+    }
+
+    /// <summary>The destination's own retry_schedule control, else Herald:Delivery:RetrySchedule.</summary>
+    private async Task<RetrySchedule> ScheduleOfAsync(string destinationId)
+    {
+        try
+        {
+            return (await controls.GetAsync(destinationId, CancellationToken.None))?.Schedule ?? schedule;
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Reading destination controls failed ({Error}); the global retry schedule applies.", e.GetType().Name);
+            return schedule;
+        }
     }
 
     private async Task WriteOutcomesAsync()

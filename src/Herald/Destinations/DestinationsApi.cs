@@ -39,7 +39,12 @@ public static class DestinationsApi
             Events = request.Events,
             Categories = request.Categories,
             SigningSecret = request.Secret,
-            Controls = new Controls.ControlsChange { Filter = new(request.Filter is not null, request.Filter) },
+            Controls = new Controls.ControlsChange
+            {
+                Filter = new(request.Filter is not null, request.Filter),
+                RetrySchedule = new(request.RetrySchedule is not null, request.RetrySchedule),
+                Timeout = new(request.Timeout is not null, request.Timeout),
+            },
         }, ct);
         if (problem is not null) return problem;
         var generatedSecret = request.Secret is null ? destinations.OpenSigningSecret(destination!) : null;
@@ -82,7 +87,7 @@ public static class DestinationsApi
             Headers = new(request.Headers.IsSet, request.Headers.Value),
             Events = request.Events,
             Categories = new(request.Categories.IsSet, request.Categories.Value),
-            Controls = new Controls.ControlsChange { Filter = request.Filter },
+            Controls = new Controls.ControlsChange { Filter = request.Filter, RetrySchedule = request.RetrySchedule, Timeout = request.Timeout },
         }, ct);
         return problem ?? (Results<Ok<DestinationResponse>, ProblemHttpResult>)TypedResults.Ok(await WithControlsAsync(updated!, controls, ct));
     }
