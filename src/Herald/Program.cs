@@ -1,5 +1,6 @@
 using Herald.Budgets;
 using Herald.Common;
+using Herald.Controls;
 using Herald.Retention;
 using Herald.Surfaces.Connectors;
 using Herald.Surfaces.Integrations;
@@ -27,6 +28,7 @@ app.MapProjects();
 app.MapKeys();
 app.MapSecrets();
 app.MapDestinations();
+app.MapControls();
 app.MapEvents();
 app.MapDeliveries();
 app.MapBudgets();

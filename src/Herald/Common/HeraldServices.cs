@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using System.Text.Json.Serialization;
 using Herald.Auth;
+using Herald.Controls;
 using Herald.WebConsole;
 using Herald.Delivery;
 using Herald.Destinations;
@@ -68,6 +69,7 @@ public static class HeraldServices
         services.AddSingleton<SecretsInitializer>();
         services.AddSingleton<Resealer>();
         services.AddHeraldNet();
+        services.AddHeraldControls();
         services.AddSingleton<DestinationStore>();
         services.AddSingleton<DestinationService>();
         services.AddSingleton<OpenedDestinations>();

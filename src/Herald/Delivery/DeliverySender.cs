@@ -9,13 +9,18 @@ namespace Herald.Delivery;
 /// The one send path, for deliveries and test sends alike: the destination's kind renders the message (once per message,
 /// kind, style and settings), and the kind's transport carries it and reports a transport-neutral outcome.
 /// </summary>
-public sealed class DeliverySender(DestinationKindRegistry kinds, OpenedDestinations destinations, TimeProvider time)
+public sealed class DeliverySender(DestinationKindRegistry kinds, OpenedDestinations destinations, TimeProvider time,
+    Controls.ControlsCache controls)
 {
-    public Task<TransportOutcome> SendAsync(DestinationRecord d, Message message, CancellationToken ct)
+    public async Task<TransportOutcome> SendAsync(DestinationRecord d, Message message, CancellationToken ct)
     {
         var kind = kinds.Get(d.Kind);
+        var sendControls = await controls.GetAsync(d.Id, ct);
         var payload = message.RenderFor(kind, d);
-        var request = new TransportRequest(d, destinations.Open(d), message, payload, time.GetUtcNow(), kind);
-        return kinds.TransportOf(kind).SendAsync(request, ct);
+        var request = new TransportRequest(d, destinations.Open(d), message, payload, time.GetUtcNow(), kind)
+        {
+            Timeout = sendControls?.Timeout, // the destination's own timeout control, else Herald:Delivery:Timeout
+        };
+        return await kinds.TransportOf(kind).SendAsync(request, ct);
     }
 }

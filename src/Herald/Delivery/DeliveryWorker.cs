@@ -25,7 +25,7 @@ namespace Herald.Delivery;
 /// </summary>
 public sealed class DeliveryWorker(
     DeliveryStore store, DispatchLanes lanes, DeliverySender sender, RetrySchedule schedule, DeliverySignal signal, EventPublisher publisher,
-    Observability.HeraldMetrics metrics,
+    Observability.HeraldMetrics metrics, Controls.ControlsCache controls,
     IOptions<HeraldOptions> options, TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
 {
     private readonly DeliveryOptions _options = options.Value.Delivery;
@@ -267,7 +267,7 @@ public sealed class DeliveryWorker(
         {
             // Counted as a failed try, so the retry schedule (and its end) applies as to any failure.
             logger.LogError("Delivery {DeliveryId} failed inside Herald ({Error}).", delivery.Id, ex.GetType().Name);
-            var delay = schedule.NextDelay(delivery.Attempts + 1, null);
+            var delay = (await ScheduleOfAsync(delivery.DestinationId)).NextDelay(delivery.Attempts + 1, null);
             metrics.InternalError(work.Destination?.Kind, delivery, final: delay is null);
             await _outcomes.Writer.WriteAsync(new DeliveryOutcome(delivery, "internal_error", null, time.GetUtcNow().ToUnixTimeMilliseconds(), 0, null,
                 true, delay is null ? DeliveryStatuses.Failed : DeliveryStatuses.Pending,
@@ -325,7 +325,7 @@ public sealed class DeliveryWorker(
             return new DeliveryOutcome(delivery, result.Outcome, result.StatusCode, started, duration, result.ResponseBody, true,
                 DeliveryStatuses.Delivered, null, false);
 
-        var delay = result.Verdict == Transports.TransportVerdict.Final ? null : schedule.NextDelay(attempt, result.RetryAfter);
+        var delay = result.Verdict == Transports.TransportVerdict.Final ? null : (await ScheduleOfAsync(destination.Id)).NextDelay(attempt, result.RetryAfter);
         return new DeliveryOutcome(delivery, result.Outcome, result.StatusCode, started, duration, result.ResponseBody, true,
             delay is null ? DeliveryStatuses.Failed : DeliveryStatuses.Pending,
             delay is null ? null : (long)delay.Value.TotalMilliseconds,
@@ -334,6 +334,20 @@ public sealed class DeliveryWorker(
             HeraldSide = result.HeraldSide,
             DisableReason = result.DisableReason,
         };
+    }
+
+    /// <summary>The destination's own retry_schedule control, else Herald:Delivery:RetrySchedule.</summary>
+    private async Task<RetrySchedule> ScheduleOfAsync(string destinationId)
+    {
+        try
+        {
+            return (await controls.GetAsync(destinationId, CancellationToken.None))?.Schedule ?? schedule;
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Reading destination controls failed ({Error}); the global retry schedule applies.", e.GetType().Name);
+            return schedule;
+        }
     }
 
     private async Task WriteOutcomesAsync()

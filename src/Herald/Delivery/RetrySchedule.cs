@@ -8,11 +8,25 @@ namespace Herald.Delivery;
 /// When to try again after a failed attempt: the configured steps (after the first try) with ±jitter; a 429/503
 /// Retry-After is honoured within [step, 2×step]. Past the last step the delivery has failed for good.
 /// </summary>
-public sealed class RetrySchedule(IOptions<HeraldOptions> options)
+public sealed class RetrySchedule
 {
-    private readonly TimeSpan[] _steps = Parse(options.Value.Delivery.RetrySchedule)
-        ?? throw new InvalidOperationException("Herald:Delivery:RetrySchedule is invalid.");
-    private readonly double _jitter = options.Value.Delivery.RetryJitter;
+    private readonly TimeSpan[] _steps;
+    private readonly double _jitter;
+
+    public RetrySchedule(IOptions<HeraldOptions> options)
+        : this(Parse(options.Value.Delivery.RetrySchedule) ?? throw new InvalidOperationException("Herald:Delivery:RetrySchedule is invalid."),
+            options.Value.Delivery.RetryJitter)
+    {
+    }
+
+    private RetrySchedule(TimeSpan[] steps, double jitter)
+    {
+        _steps = steps;
+        _jitter = jitter;
+    }
+
+    /// <summary>A destination's own schedule (its retry_schedule control), with the global jitter.</summary>
+    public RetrySchedule WithSteps(TimeSpan[] steps) => new(steps, _jitter);
 
     public IReadOnlyList<TimeSpan> Steps => _steps;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Herald.Common;
 
@@ -8,7 +9,8 @@ namespace Herald.Destinations;
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Skip)]
 public sealed record CreateDestinationRequest(
     string? Kind, string? Name, string? Url, string? Method, Dictionary<string, string>? Headers,
-    List<string>? Events, List<string>? Categories, string? Secret)
+    List<string>? Events, List<string>? Categories, string? Secret,
+    JsonObject? Filter = null, string? RetrySchedule = null, JsonNode? Timeout = null)
 {
     [JsonExtensionData] public Dictionary<string, JsonElement>? Settings { get; init; }
 }
@@ -17,7 +19,8 @@ public sealed record CreateDestinationRequest(
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Skip)]
 public sealed record UpdateDestinationRequest(
     string? Name, string? Status, string? Url, string? Method, Optional<Dictionary<string, string>?> Headers,
-    List<string>? Events, Optional<List<string>?> Categories)
+    List<string>? Events, Optional<List<string>?> Categories,
+    Optional<JsonObject?> Filter, Optional<string?> RetrySchedule, Optional<JsonNode?> Timeout)
 {
     [JsonExtensionData] public Dictionary<string, JsonElement>? Settings { get; init; }
 }
@@ -46,6 +49,18 @@ public sealed record DestinationResponse(
     public static Dictionary<string, JsonElement>? SettingsView(DestinationRecord d) => d.Settings is null
         ? null
         : JsonSerializer.Deserialize<Dictionary<string, string>>(d.Settings)!.ToDictionary(s => s.Key, s => JsonSerializer.SerializeToElement(s.Value));
+
+    /// <summary>The destination with its delivery controls (filter, template, ...; see Controls/) shown as top-level fields beside its settings.</summary>
+    public DestinationResponse WithControls(IDictionary<string, object?>? controls) =>
+        controls is null ? this : this with { Settings = WithFields(Settings, controls) };
+
+    /// <summary>Extra top-level fields added to a view's extension data.</summary>
+    public static Dictionary<string, JsonElement>? WithFields(Dictionary<string, JsonElement>? fields, IDictionary<string, object?> extra)
+    {
+        var all = fields is null ? new Dictionary<string, JsonElement>() : new Dictionary<string, JsonElement>(fields);
+        foreach (var (name, value) in extra) all[name] = JsonSerializer.SerializeToElement(value);
+        return all.Count == 0 ? null : all;
+    }
 }
 
 /// <summary>Returned once, when a destination is created (with its generated signing secret, and warnings about a chosen one).</summary>

@@ -18,7 +18,8 @@ namespace Herald.Destinations;
 /// </summary>
 public sealed partial class DestinationService(
     DestinationStore store, ProjectStore projects, PlanCatalog plans, UrlValidator urls, Sealer sealer, Fingerprinter fingerprints,
-    Events.EventCatalog catalog, TimeProvider time, Delivery.DeliveryStore deliveries, DestinationKindRegistry kinds)
+    Events.EventCatalog catalog, TimeProvider time, Delivery.DeliveryStore deliveries, DestinationKindRegistry kinds,
+    Controls.ControlsService controls)
 {
     public const int MaxNameLength = 100;
     public const int MaxEvents = 100;
@@ -52,6 +53,7 @@ public sealed partial class DestinationService(
             if (headers is not null) v.Add(f.Headers, "only custom webhooks take custom headers.");
         }
         if (!kind.Signed && input.SigningSecret is not null) v.Add(f.Secret, "only custom webhooks are signed.");
+        var newControls = controls.Check(v, kind.Slug, "", projectId, input.Controls, null);
         if (!v.IsValid) return (null, v.Problem());
 
         var project = await projects.GetAsync(projectId, ct) ?? throw new InvalidOperationException("The caller's project is gone.");
@@ -82,7 +84,9 @@ public sealed partial class DestinationService(
         };
 
         var limit = plans.ConnectorLimit(project.Plan);
-        if (!await store.InsertWithinLimitAsync(destination, limit, ct))
+        // The controls are written in the destination's own transaction: a filtered destination never sees an unfiltered event.
+        if (!await store.InsertWithinLimitAsync(destination, limit, ct, newControls is null ? null
+                : (connection, tx) => controls.SaveAsync(newControls with { DestinationId = id }, ct, connection, tx)))
             return (null, Problems.Result(Problems.Create(StatusCodes.Status403Forbidden, "plan_limit_reached",
                 "The project's plan allows no more connectors.",
                 $"The '{project.Plan}' plan allows {limit} connector(s); remove one or move the project to a larger plan.")));
@@ -132,9 +136,13 @@ public sealed partial class DestinationService(
                 UrlVisibleToOwner = change.UrlVisibleToOwner,
             };
         }
+        var newControls = change.Controls is { Any: true }
+            ? controls.Check(v, current.Kind, current.Id, current.ProjectId, change.Controls, await controls.GetAsync(current.Id, ct))
+            : null;
         if (!v.IsValid) return (null, v.Problem());
         updated = updated with { UpdatedAt = time.NowMs() };
         if (!await store.UpdateAsync(current, updated, ct)) return (null, Problems.NotFound("Destination"));
+        if (newControls is not null) await controls.SaveAsync(newControls, ct);
         // Turned off: what it still had waiting ends as failed (destination_disabled); bulk recover re-queues it.
         if (current.Status == DestinationStatuses.Active && updated.Status != DestinationStatuses.Active)
             await deliveries.FailPendingAsync(current.Id, ct);
@@ -320,6 +328,8 @@ public sealed record DestinationChange
     public bool UrlVisibleToOwner { get; init; }
     /// <summary>Kind-specific settings to change; a null value returns the setting to its default.</summary>
     public IReadOnlyDictionary<string, JsonElement>? Settings { get; init; }
+    /// <summary>Delivery controls to change (filter, template, retry schedule, time-out, rate limit, ordering); see Controls/.</summary>
+    public Controls.ControlsChange? Controls { get; init; }
     public ChangeFieldNames Fields { get; init; } = ChangeFieldNames.Default;
 }
 

@@ -24,7 +24,8 @@ public sealed class DestinationStore(Db db, TimeProvider time)
     /// Inserts the destination unless the project already has <paramref name="limit"/> of them (null = no limit).
     /// Count and insert happen in one transaction that serialises per project, so racing installs cannot exceed the plan.
     /// </summary>
-    public async Task<bool> InsertWithinLimitAsync(DestinationRecord d, int? limit, CancellationToken ct)
+    public async Task<bool> InsertWithinLimitAsync(DestinationRecord d, int? limit, CancellationToken ct,
+        Func<DbConnection, DbTransaction, Task>? alsoWrite = null)
     {
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -45,6 +46,7 @@ public sealed class DestinationStore(Db db, TimeProvider time)
                 @UrlVisibleToOwner, @ProviderSlot, @Settings, @HttpMethod, @HeadersSealed, @SigningSecretSealed, @EventTypes, @Categories,
                 @Status, @CreatedAt, @UpdatedAt)
             """, d, tx, cancellationToken: ct));
+        if (alsoWrite is not null) await alsoWrite(connection, tx);
         await tx.CommitAsync(ct);
         return true;
     }

@@ -23,7 +23,8 @@ public static class DestinationsApi
     }
 
     private static async Task<Results<Created<CreatedDestinationResponse>, ProblemHttpResult>> Create(
-        CreateDestinationRequest request, HttpContext http, DestinationService destinations, DestinationKindRegistry kinds, CancellationToken ct)
+        CreateDestinationRequest request, HttpContext http, DestinationService destinations, DestinationKindRegistry kinds,
+        Controls.ControlsService controls, CancellationToken ct)
     {
         var kind = kinds.Find(request.Kind?.Trim().ToLowerInvariant());
         if (kinds.RefuseSettings(kind, request.Settings, "", allowNull: false) is { } refused) return Problems.Result(refused);
@@ -41,30 +42,42 @@ public static class DestinationsApi
             Events = request.Events,
             Categories = request.Categories,
             SigningSecret = request.Secret,
+            Controls = new Controls.ControlsChange
+            {
+                Filter = new(request.Filter is not null, request.Filter),
+                RetrySchedule = new(request.RetrySchedule is not null, request.RetrySchedule),
+                Timeout = new(request.Timeout is not null, request.Timeout),
+            },
         }, ct);
         if (problem is not null) return problem;
         var generatedSecret = request.Secret is null ? destinations.OpenSigningSecret(destination!) : null;
         return TypedResults.Created($"/v1/destinations/{destination!.Id}",
-            new CreatedDestinationResponse(DestinationResponse.From(destination), generatedSecret,
+            new CreatedDestinationResponse(await WithControlsAsync(destination, controls, ct), generatedSecret,
                 DestinationService.SecretWarnings(request.Secret) is { Count: > 0 } warnings ? warnings : null));
     }
 
     private static async Task<Ok<ListResponse<DestinationResponse>>> List(
-        HttpContext http, DestinationStore store, string? kind, string? cursor, int? limit, CancellationToken ct)
+        HttpContext http, DestinationStore store, Controls.ControlsService controls, string? kind, string? cursor, int? limit, CancellationToken ct)
     {
         var page = await store.ListAsync(Caller.From(http.User).ProjectId!, kind, cursor, Limits.Clamp(limit), ct);
-        return TypedResults.Ok(ListResponse<DestinationResponse>.From(page, DestinationResponse.From));
+        var set = await controls.GetManyAsync(page.Data.Select(d => d.Id).ToList(), ct);
+        return TypedResults.Ok(ListResponse<DestinationResponse>.From(page,
+            d => DestinationResponse.From(d) .WithControls(set.GetValueOrDefault(d.Id)?.View())));
     }
 
     private static async Task<Results<Ok<DestinationResponse>, ProblemHttpResult>> Get(
-        string id, HttpContext http, DestinationStore store, CancellationToken ct)
+        string id, HttpContext http, DestinationStore store, Controls.ControlsService controls, CancellationToken ct)
     {
         var destination = await Find(id, http, store, ct);
-        return destination is null ? Problems.NotFound("Destination") : TypedResults.Ok(DestinationResponse.From(destination));
+        return destination is null ? Problems.NotFound("Destination") : TypedResults.Ok(await WithControlsAsync(destination, controls, ct));
     }
 
+    private static async Task<DestinationResponse> WithControlsAsync(DestinationRecord d, Controls.ControlsService controls, CancellationToken ct) =>
+        DestinationResponse.From(d).WithControls((await controls.GetAsync(d.Id, ct))?.View());
+
     private static async Task<Results<Ok<DestinationResponse>, ProblemHttpResult>> Update(
-        string id, UpdateDestinationRequest request, HttpContext http, DestinationStore store, DestinationService destinations, CancellationToken ct)
+        string id, UpdateDestinationRequest request, HttpContext http, DestinationStore store, DestinationService destinations,
+        Controls.ControlsService controls, CancellationToken ct)
     {
         var current = await Find(id, http, store, ct);
         if (current is null) return Problems.NotFound("Destination");
@@ -78,8 +91,9 @@ public static class DestinationsApi
             Events = request.Events,
             Categories = new(request.Categories.IsSet, request.Categories.Value),
             Settings = request.Settings,
+            Controls = new Controls.ControlsChange { Filter = request.Filter, RetrySchedule = request.RetrySchedule, Timeout = request.Timeout },
         }, ct);
-        return problem ?? (Results<Ok<DestinationResponse>, ProblemHttpResult>)TypedResults.Ok(DestinationResponse.From(updated!));
+        return problem ?? (Results<Ok<DestinationResponse>, ProblemHttpResult>)TypedResults.Ok(await WithControlsAsync(updated!, controls, ct));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, HttpContext http, DestinationStore store, CancellationToken ct)

@@ -15,7 +15,7 @@ namespace Herald.Events;
 /// matching active destination, in one transaction; every caller's task completes only after that commit.
 /// </summary>
 public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, DeliverySignal signal, DispatchLanes lanes, TimeProvider time,
-    StoreClock clock, StorageFaultLog faults, ILogger<EventWriter> logger)
+    StoreClock clock, StorageFaultLog faults, Controls.FanOutControls controls, ILogger<EventWriter> logger)
     : BackgroundService
 {
     private readonly Channel<PendingEvent> _queue = Channel.CreateBounded<PendingEvent>(
@@ -113,6 +113,7 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
                 .Select(d => new Subscriber(d, JsonSerializer.Deserialize<string[]>(d.EventTypes)!,
                     d.Categories is null ? null : JsonSerializer.Deserialize<string[]>(d.Categories)))
                 .ToLookup(d => d.Record.ProjectId);
+            var fanOut = await controls.LoadAsync(connection, tx, projects);
 
             var results = new WriteResult[batch.Count];
             var seenKeys = new Dictionary<(string, string), int>();
@@ -142,7 +143,8 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
 
                 var categories = e.Categories is null ? [] : JsonSerializer.Deserialize<string[]>(e.Categories)!;
                 var matching = destinations[e.ProjectId]
-                    .Where(d => d.Record.Id != e.ExcludeDestinationId && Subscriptions.Matches(d.Patterns, d.Categories, e.Type, categories)).ToList();
+                    .Where(d => d.Record.Id != e.ExcludeDestinationId && Subscriptions.Matches(d.Patterns, d.Categories, e.Type, categories)
+                        && fanOut.Matches(d.Record.Id, e)).ToList();
                 var stored = e with { CreatedAt = now, Deliveries = matching.Count };
                 newEvents.Add(stored);
                 foreach (var d in matching)

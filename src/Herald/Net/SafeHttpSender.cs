@@ -19,11 +19,11 @@ public sealed class SafeHttpSender(IHttpClientFactory clients, IOptions<HeraldOp
     public const string ClientName = "herald-delivery";
 
     public async Task<SendResult> SendAsync(HttpMethod method, Uri url, byte[] body, string contentType,
-        IEnumerable<KeyValuePair<string, string>> headers, CancellationToken ct)
+        IEnumerable<KeyValuePair<string, string>> headers, CancellationToken ct, TimeSpan? timeLimit = null)
     {
         var delivery = options.Value.Delivery;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(delivery.Timeout);
+        timeout.CancelAfter(timeLimit ?? delivery.Timeout); // a destination's own timeout control, else Herald:Delivery:Timeout
         var started = time.GetTimestamp();
         try
         {

@@ -8,9 +8,13 @@ namespace Herald.WebConsole.Pages;
 /// One destination of any kind: its settings (name, URL, events, categories, and for custom webhooks method and headers, status),
 /// changed through <see cref="DestinationService.UpdateAsync"/> with the API's checks and messages; test and delete. Members read.
 /// </summary>
-public sealed class DestinationModel(DestinationStore store, DestinationService destinations, DestinationTester tester)
+public sealed class DestinationModel(DestinationStore store, DestinationService destinations, DestinationTester tester,
+    Destinations.Kinds.DestinationKindRegistry kinds)
     : DestinationsPage(store, destinations, tester)
 {
+    /// <summary>The destination's kind (how the catalog names it, whether it takes a method and headers).</summary>
+    public Destinations.Kinds.DestinationKind Kind => kinds.Get(Destination!.Kind);
+
     public DestinationRecord? Destination { get; private set; }
     public string? Name { get; private set; }
     public string? NewUrl { get; private set; }
@@ -34,7 +38,7 @@ public sealed class DestinationModel(DestinationStore store, DestinationService 
     {
         if (RefuseMember() is { } refused) return refused;
         if (await Find(id, ct) is not { } d) return NotFound();
-        var webhook = d.Kind == DestinationKinds.Webhook;
+        var webhook = kinds.Get(d.Kind).TakesHttpOptions;
         var parsed = webhook && !clearHeaders && !string.IsNullOrWhiteSpace(headers) ? ParseHeaders(headers) : null;
         var change = new DestinationChange
         {

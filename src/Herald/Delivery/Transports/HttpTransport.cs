@@ -21,7 +21,8 @@ public sealed class HttpTransport(SafeHttpSender sender) : IDestinationTransport
             foreach (var (name, value) in attributes) headers.Add(new("ce-" + name, CloudEventsFormat.HttpHeaderValue(value)));
         var secrets = opened.SigningSecrets(d, request.Now);
         if (secrets.Count > 0) headers.AddRange(Signer.Headers(request.Message.EventId, request.Now, payload.Body, secrets));
-        var result = await sender.SendAsync(HttpMethod.Parse(d.HttpMethod), opened.Url, payload.Body, payload.ContentType, headers, ct);
+        var result = await sender.SendAsync(HttpMethod.Parse(d.HttpMethod), opened.Url, payload.Body, payload.ContentType, headers, ct,
+            request.Timeout);
         return ToOutcome(result);
     }
 

@@ -30,6 +30,9 @@ public sealed record TransportRequest(
     DestinationRecord Destination, OpenedDestination Opened, Message Message, RenderedPayload Payload, DateTimeOffset Now,
     Destinations.Kinds.DestinationKind Kind)
 {
+    /// <summary>How long this try may take: the destination's own timeout control, or null for Herald:Delivery:Timeout.</summary>
+    public TimeSpan? Timeout { get; init; }
+
     /// <summary>The destination's kind-specific settings (e.g. a broker's exchange), defaults applied.</summary>
     public Destinations.Kinds.DestinationSettings Settings => Kind.SettingsOf(Destination);
 }

@@ -18,7 +18,10 @@ public sealed record ConnectorConfig(string? WebhookUrl, string? Url, string? Me
     [JsonExtensionData] public Dictionary<string, JsonElement>? Settings { get; init; }
 }
 
-public sealed record ConnectorFilters(List<string>? Categories);
+/// <summary>categories, and data: a payload filter on the event (see docs/delivery.md).</summary>
+public sealed record ConnectorFilters(List<string>? Categories,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    System.Text.Json.Nodes.JsonObject? Data = null);
 
 public sealed record CreateConnectorRequest(string? Type, string? Name, ConnectorConfig? Config, List<string>? Events, ConnectorFilters? Filters);
 
@@ -41,13 +44,15 @@ public sealed record ConnectorResponse(
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     string? SigningSecret = null)
 {
-    public static ConnectorResponse From(DestinationRecord d, DestinationKind kind, IReadOnlyList<string>? headerNames = null, string? signingSecret = null)
+    public static ConnectorResponse From(DestinationRecord d, DestinationKind kind, IReadOnlyList<string>? headerNames = null, string? signingSecret = null,
+        Herald.Controls.DestinationControls? controls = null)
     {
         var http = kind.TakesHttpOptions;
         return new(d.Id, d.Id, "connector", kind.Listing.ConnectorType, d.Name, d.Status == DestinationStatuses.Active, d.Status,
             new ConnectorConfigView(d.DestinationHost, d.UrlFingerprint, http ? d.HttpMethod : null, http ? headerNames ?? [] : null,
                 kind.Signed ? d.SigningSecretSealed is not null : null) { Settings = DestinationResponse.SettingsView(d) },
-            DestinationService.EventsOf(d), new ConnectorFilters(DestinationService.CategoriesOf(d)?.ToList() ?? []),
+            DestinationService.EventsOf(d), new ConnectorFilters(DestinationService.CategoriesOf(d)?.ToList() ?? [],
+                controls?.Filter is { } filter ? System.Text.Json.Nodes.JsonNode.Parse(filter)!.AsObject() : null),
             d.LastDeliveryStatus, Clock.FromMs(d.LastDeliveryAt), Clock.FromMs(d.CreatedAt), Clock.FromMs(d.UpdatedAt), signingSecret);
     }
 }

@@ -1,5 +1,6 @@
 using Herald.Auth;
 using Herald.Common;
+using Herald.Controls;
 using Herald.Destinations;
 using Herald.Destinations.Kinds;
 using Herald.Errors;
@@ -42,7 +43,8 @@ public static class ConnectorsApi
         kind.Listing.ConnectorUrlField == "url" ? config?.Url : config?.WebhookUrl;
 
     private static async Task<Results<Created<ConnectorResponse>, ProblemHttpResult>> Create(
-        CreateConnectorRequest request, HttpContext http, DestinationService destinations, DestinationKindRegistry kinds, CancellationToken ct)
+        CreateConnectorRequest request, HttpContext http, DestinationService destinations, DestinationKindRegistry kinds,
+        ControlsService controls, CancellationToken ct)
     {
         var kind = kinds.ByConnectorType(request.Type);
         if (kinds.RefuseSettings(kind, request.Config?.Settings, SettingsPrefix, allowNull: false) is { } refused) return Problems.Result(refused);
@@ -73,32 +75,37 @@ public static class ConnectorsApi
             Settings = config.Settings,
             Events = request.Events,
             Categories = request.Filters?.Categories,
+            Controls = ControlsChange.OnlyFilter(request.Filters?.Data is not null, request.Filters?.Data, "filters.data"),
             Fields = FieldsFor(kind),
         }, ct);
         if (problem is not null) return problem;
         var generated = kind.Signed && config.Secret is null ? destinations.OpenSigningSecret(destination!) : null;
         return TypedResults.Created($"/api/v1/connectors/{destination!.Id}",
-            ConnectorResponse.From(destination, kind, destinations.OpenHeaders(destination).Keys.ToList(), generated));
+            ConnectorResponse.From(destination, kind, destinations.OpenHeaders(destination).Keys.ToList(), generated,
+                await controls.GetAsync(destination.Id, ct)));
     }
 
     private static async Task<Ok<ListResponse<ConnectorResponse>>> List(
-        HttpContext http, DestinationStore store, DestinationService destinations, DestinationKindRegistry kinds, string? cursor, int? limit,
-        CancellationToken ct)
+        HttpContext http, DestinationStore store, DestinationService destinations, DestinationKindRegistry kinds, ControlsService controls,
+        string? cursor, int? limit, CancellationToken ct)
     {
         var page = await store.ListAsync(Caller.From(http.User).ProjectId!, null, cursor, Limits.Clamp(limit), ct);
+        var set = await controls.GetManyAsync(page.Data.Select(d => d.Id).ToList(), ct);
         return TypedResults.Ok(ListResponse<ConnectorResponse>.From(page,
-            d => ConnectorResponse.From(d, kinds.Get(d.Kind), destinations.OpenHeaders(d).Keys.ToList())));
+            d => ConnectorResponse.From(d, kinds.Get(d.Kind), destinations.OpenHeaders(d).Keys.ToList(), controls: set.GetValueOrDefault(d.Id))));
     }
 
     private static async Task<Results<Ok<ConnectorResponse>, ProblemHttpResult>> Get(
-        string uuid, HttpContext http, DestinationStore store, DestinationService destinations, DestinationKindRegistry kinds, CancellationToken ct) =>
+        string uuid, HttpContext http, DestinationStore store, DestinationService destinations, DestinationKindRegistry kinds,
+        ControlsService controls, CancellationToken ct) =>
         await Find(uuid, http, store, ct) is { } d
-            ? TypedResults.Ok(ConnectorResponse.From(d, kinds.Get(d.Kind), destinations.OpenHeaders(d).Keys.ToList()))
+            ? TypedResults.Ok(ConnectorResponse.From(d, kinds.Get(d.Kind), destinations.OpenHeaders(d).Keys.ToList(),
+                controls: await controls.GetAsync(d.Id, ct)))
             : Problems.NotFound("Connector");
 
     private static async Task<Results<Ok<ConnectorResponse>, ProblemHttpResult>> Update(
         string uuid, UpdateConnectorRequest request, HttpContext http, DestinationStore store, DestinationService destinations,
-        DestinationKindRegistry kinds, CancellationToken ct)
+        DestinationKindRegistry kinds, ControlsService controls, CancellationToken ct)
     {
         var current = await Find(uuid, http, store, ct);
         if (current is null) return Problems.NotFound("Connector");
@@ -117,6 +124,8 @@ public static class ConnectorsApi
             Settings = request.Config?.Settings,
             Events = request.Events,
             Categories = request.Filters.IsSet ? new(true, request.Filters.Value?.Categories) : default,
+            // As categories: filters given without data clear the payload filter.
+            Controls = ControlsChange.OnlyFilter(request.Filters.IsSet, request.Filters.Value?.Data, "filters.data"),
             Fields = ChangeFieldNames.Default with
             {
                 Url = fields.Url, Method = fields.Method, Headers = fields.Headers, Categories = fields.Categories, Status = "active",
@@ -124,7 +133,7 @@ public static class ConnectorsApi
             },
         }, ct);
         return problem ?? (Results<Ok<ConnectorResponse>, ProblemHttpResult>)TypedResults.Ok(
-            ConnectorResponse.From(updated!, kind, destinations.OpenHeaders(updated!).Keys.ToList()));
+            ConnectorResponse.From(updated!, kind, destinations.OpenHeaders(updated!).Keys.ToList(), controls: await controls.GetAsync(updated!.Id, ct)));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string uuid, HttpContext http, DestinationStore store, CancellationToken ct) =>

@@ -5,9 +5,10 @@ using Herald.Destinations;
 
 namespace Herald.Surfaces.Integrations;
 
-public sealed record RegisterWebhookRequest(string? Url, List<string>? Events, string? Secret);
+/// <summary>filter: a payload filter on the event (see docs/delivery.md), beside the seed's fields.</summary>
+public sealed record RegisterWebhookRequest(string? Url, List<string>? Events, string? Secret, System.Text.Json.Nodes.JsonObject? Filter = null);
 
-public sealed record UpdateWebhookRequest(string? Url, List<string>? Events, bool? Active);
+public sealed record UpdateWebhookRequest(string? Url, List<string>? Events, bool? Active, Optional<System.Text.Json.Nodes.JsonObject?> Filter);
 
 /// <summary>
 /// A webhook as seed 002 shows it: id, url, events, active, plus destination_host and secret_fingerprint (and the generated
@@ -47,7 +48,7 @@ public sealed record SubscribableEvent(string Name, string Description);
 
 public sealed record ConfigureProviderRequest(string? WebhookUrl, string? Name, List<string>? Events, ProviderFilters? Filters);
 
-public sealed record ProviderFilters(List<string>? Categories);
+public sealed record ProviderFilters(List<string>? Categories, System.Text.Json.Nodes.JsonObject? Data = null);
 
 public sealed record ToggleProviderRequest(bool? Enabled);
 

@@ -50,6 +50,7 @@ public static class IntegrationsApi
             Url = request.Url,
             Events = request.Events,
             SigningSecret = request.Secret,
+            Controls = Herald.Controls.ControlsChange.OnlyFilter(request.Filter is not null, request.Filter, "filter"),
         }, ct);
         if (problem is not null) return problem;
         var generated = request.Secret is null ? destinations.OpenSigningSecret(destination!) : null;
@@ -83,6 +84,7 @@ public static class IntegrationsApi
             Events = request.Events,
             Status = request.Active is null ? null : request.Active.Value ? DestinationStatuses.Active : DestinationStatuses.Disabled,
             UrlVisibleToOwner = true,
+            Controls = Herald.Controls.ControlsChange.OnlyFilter(request.Filter.IsSet, request.Filter.Value, "filter"),
             Fields = ChangeFieldNames.Default with { Status = "active" },
         }, ct);
         return problem ?? (Results<Ok<WebhookResponse>, ProblemHttpResult>)TypedResults.Ok(WebhookResponse.From(updated!, destinations, Caller.From(http.User)));
@@ -142,6 +144,7 @@ public static class IntegrationsApi
                 Url = request.WebhookUrl,
                 Events = request.Events,
                 Categories = request.Filters?.Categories,
+                Controls = Herald.Controls.ControlsChange.OnlyFilter(request.Filters?.Data is not null, request.Filters?.Data, "filters.data"),
                 Fields = fields,
             }, ct);
             if (problem is not null) return problem;
@@ -153,6 +156,7 @@ public static class IntegrationsApi
             Url = request.WebhookUrl,
             Events = request.Events,
             Categories = request.Filters is null ? default : new(true, request.Filters.Categories),
+            Controls = Herald.Controls.ControlsChange.OnlyFilter(request.Filters is not null, request.Filters?.Data, "filters.data"),
             Fields = ChangeFieldNames.Default with { Url = "webhook_url", Categories = "filters.categories" },
         }, ct);
         return updateProblem ?? (Results<Ok<ProviderResponse>, Created<ProviderResponse>, ProblemHttpResult>)TypedResults.Ok(ToResponse(kind, updated));

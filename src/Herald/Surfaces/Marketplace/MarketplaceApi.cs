@@ -44,6 +44,7 @@ public static class MarketplaceApi
             Events = request.Events,
             Categories = request.Filters?.Categories,
             SigningSecret = request.Secret,
+            Controls = Herald.Controls.ControlsChange.OnlyFilter(request.Filters?.Data is not null, request.Filters?.Data, "filters.data"),
             Fields = Fields,
         }, ct);
         if (problem is not null) return problem;

@@ -24,7 +24,8 @@ public sealed record InstallRequest(string? ListingSlug, string? Name, string? U
     [JsonExtensionData] public Dictionary<string, JsonElement>? Settings { get; init; }
 }
 
-public sealed record InstallFilters(List<string>? Categories);
+/// <summary>categories, and data: a payload filter on the event (see docs/delivery.md).</summary>
+public sealed record InstallFilters(List<string>? Categories, System.Text.Json.Nodes.JsonObject? Data = null);
 
 public sealed record UpdateInstallationRequest(string? Status, string? Name);
 

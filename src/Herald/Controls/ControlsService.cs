@@ -1,0 +1,83 @@
+using System.Data.Common;
+using System.Text.Json.Nodes;
+using Herald.Common;
+using Herald.Errors;
+
+namespace Herald.Controls;
+
+/// <summary>
+/// The one place delivery controls are checked and saved, whichever route family sets them. Checking adds each problem to the
+/// caller's <see cref="Validation"/> under the path of the field that was sent (e.g. <c>filter.data.amount.$gtee</c>), so a
+/// destination and its controls are refused together and nothing is stored.
+/// </summary>
+public sealed class ControlsService(ControlsStore store, ControlsCache cache, TimeProvider time)
+{
+    /// <summary>
+    /// The controls a destination will have after <paramref name="change"/> (null: none at all, or nothing to write when there
+    /// is no change). Problems go to <paramref name="v"/>.
+    /// </summary>
+    public DestinationControls? Check(Validation v, string kind, string destinationId, string projectId, ControlsChange? change,
+        DestinationControls? current)
+    {
+        if (change is null || !change.Any) return null;
+        var f = change.Fields;
+        var next = current ?? new DestinationControls { DestinationId = destinationId, ProjectId = projectId };
+        if (change.Filter.IsSet) next = next with { Filter = CheckFilter(v, f.Filter, change.Filter.Value) };
+        if (change.RetrySchedule.IsSet) next = next with { RetrySchedule = CheckSchedule(v, f.RetrySchedule, change.RetrySchedule.Value) };
+        if (change.Timeout.IsSet) next = next with { TimeoutMs = CheckTimeout(v, f.Timeout, change.Timeout.Value) };
+        return next with { UpdatedAt = time.NowMs() };
+    }
+
+    private static string? CheckFilter(Validation v, string field, JsonObject? filter)
+    {
+        if (filter is null || filter.Count == 0) return null;
+        var (parsed, errors) = EventFilter.Parse(filter, field);
+        foreach (var (path, message) in errors) v.Add(path, message);
+        return parsed?.Json;
+    }
+
+    private static string? CheckSchedule(Validation v, string field, string? schedule)
+    {
+        if (schedule is null) return null;
+        var steps = Delivery.RetrySchedule.Parse(schedule);
+        if (steps is null || schedule.Length > 500)
+        {
+            v.Add(field, "must be 1 to 50 comma-separated durations such as \"10s,1m,10m,1h\" (units ms, s, m, h, d; each at most 30 days).");
+            return null;
+        }
+        return string.Join(",", schedule.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    public const int MinTimeoutMs = 1000;
+    public const int MaxTimeoutMs = 30_000;
+
+    /// <summary>A number of seconds (5, 2.5) or a duration ("5s", "1500ms"), between 1 and 30 s.</summary>
+    private static int? CheckTimeout(Validation v, string field, JsonNode? timeout)
+    {
+        if (timeout is null) return null;
+        TimeSpan? value = null;
+        if (timeout is JsonValue n && n.GetValueKind() == System.Text.Json.JsonValueKind.Number && n.TryGetValue<double>(out var seconds)
+            && seconds is >= 0 and <= 3600)
+            value = TimeSpan.FromSeconds(seconds);
+        else if (timeout is JsonValue s && s.GetValueKind() == System.Text.Json.JsonValueKind.String
+                 && Delivery.RetrySchedule.TryParseDuration(s.GetValue<string>().Trim(), out var parsed))
+            value = parsed;
+        if (value is not { } t || t.TotalMilliseconds < MinTimeoutMs || t.TotalMilliseconds > MaxTimeoutMs)
+        {
+            v.Add(field, "must be 1 to 30 seconds: a number of seconds such as 5, or a duration such as \"5s\" or \"1500ms\".");
+            return null;
+        }
+        return (int)t.TotalMilliseconds;
+    }
+
+    public async Task SaveAsync(DestinationControls controls, CancellationToken ct, DbConnection? connection = null, DbTransaction? tx = null)
+    {
+        await store.SaveAsync(controls, ct, connection, tx);
+        cache.Changed(controls);
+    }
+
+    public Task<DestinationControls?> GetAsync(string destinationId, CancellationToken ct) => store.GetAsync(destinationId, ct);
+
+    public Task<Dictionary<string, DestinationControls>> GetManyAsync(IReadOnlyCollection<string> ids, CancellationToken ct) =>
+        store.GetManyAsync(ids, ct);
+}
