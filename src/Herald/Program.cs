@@ -12,6 +12,7 @@ using Herald.Health;
 using Herald.Keys;
 using Herald.Observability;
 using Herald.Projects;
+using Herald.Sources;
 using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -33,6 +34,7 @@ app.MapRetention();
 app.MapMarketplace();
 app.MapConnectors();
 app.MapIntegrations();
+app.MapSources();
 app.MapRazorPages();
 app.MapGet("/", () => Results.Redirect("/console")).ExcludeFromDescription();
 

@@ -45,6 +45,7 @@ public static partial class OpenApiConventions
         [typeof(CreateConnectorRequest)] = ["type", "name", "config"],
         [typeof(RegisterWebhookRequest)] = ["url"],
         [typeof(InstallRequest)] = ["listing_slug", "url"],
+        [typeof(Sources.CreateSourceRequest)] = ["kind", "secret"],
     };
 
     internal static readonly IReadOnlyDictionary<string, string> TagDescriptions = new Dictionary<string, string>
@@ -61,6 +62,7 @@ public static partial class OpenApiConventions
         ["Marketplace"] = "The marketplace surface (/v2/marketplace): listings and installations.",
         ["Connectors"] = "The connectors surface (/api/v1/connectors).",
         ["Integrations"] = "The integrations surface (/projects/{project_id}/integrations): outgoing webhooks and provider integrations.",
+        ["Sources"] = "Inbound sources: providers post signed webhooks to /in/{token} (no key: the signature is the credential); Herald verifies them and publishes them as events. GET /v1/sources/kinds lists the providers.",
     };
 
     public static bool IsOptional(Type type) => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Optional<>);

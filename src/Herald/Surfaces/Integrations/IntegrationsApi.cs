@@ -119,17 +119,22 @@ public static class IntegrationsApi
         return TypedResults.Ok(new ListResponse<SubscribableEvent>("list", all.Select(t => new SubscribableEvent(t.Name, t.Description)).ToList(), false, null));
     }
 
-    private static async Task<Ok<ListResponse<ProviderResponse>>> ListProviders(string project_id, DestinationStore store, CancellationToken ct)
+    private static async Task<Ok<ListResponse<ProviderResponse>>> ListProviders(string project_id, DestinationStore store, HttpContext http, CancellationToken ct)
     {
         var configured = await ProviderDestinationsAsync(project_id, store, ct);
         return TypedResults.Ok(new ListResponse<ProviderResponse>("list",
-            Providers.Select(p => ToResponse(p, configured.GetValueOrDefault(Listings.BySlug(p)!.Kind))).ToList(), false, null));
+            Providers.Select(p => ToResponse(p, configured.GetValueOrDefault(Listings.BySlug(p)!.Kind)))
+                .Concat(await InboundProviders.ListAsync(project_id, http, ct)).ToList(), false, null));
     }
 
     private static async Task<Results<Ok<ProviderResponse>, Created<ProviderResponse>, ProblemHttpResult>> ConfigureProvider(
-        string project_id, string provider, ConfigureProviderRequest request, DestinationStore store, DestinationService destinations, CancellationToken ct)
+        string project_id, string provider, ConfigureProviderRequest request, DestinationStore store, DestinationService destinations, HttpContext http,
+        CancellationToken ct)
     {
-        if (!Providers.Contains(provider)) return UnknownProvider(provider);
+        if (InboundProviders.Find(http, provider) is { } inbound) return await InboundProviders.ConfigureAsync(project_id, inbound, request, http, ct);
+        if (!Providers.Contains(provider)) return UnknownProvider(provider, http);
+        if (request.WebhookSecret is not null)
+            return Problems.Validation("webhook_secret", "is for providers that send events to Herald; this one receives them.");
         var kind = Listings.BySlug(provider)!.Kind;
         var current = (await ProviderDestinationsAsync(project_id, store, ct)).GetValueOrDefault(kind);
         var fields = FieldNames.Default with { Url = "webhook_url", Categories = "filters.categories" };
@@ -160,9 +165,11 @@ public static class IntegrationsApi
     }
 
     private static async Task<Results<Ok<ProviderResponse>, ProblemHttpResult>> ToggleProvider(
-        string project_id, string provider, ToggleProviderRequest? request, DestinationStore store, DestinationService destinations, CancellationToken ct)
+        string project_id, string provider, ToggleProviderRequest? request, DestinationStore store, DestinationService destinations, HttpContext http,
+        CancellationToken ct)
     {
-        if (!Providers.Contains(provider)) return UnknownProvider(provider);
+        if (InboundProviders.Find(http, provider) is { } inbound) return await InboundProviders.ToggleAsync(project_id, inbound, request, http, ct);
+        if (!Providers.Contains(provider)) return UnknownProvider(provider, http);
         var current = (await ProviderDestinationsAsync(project_id, store, ct)).GetValueOrDefault(Listings.BySlug(provider)!.Kind);
         if (current is null)
             return Problems.Conflict("provider_not_configured", "The provider is not configured.",
@@ -173,8 +180,8 @@ public static class IntegrationsApi
         return problem ?? (Results<Ok<ProviderResponse>, ProblemHttpResult>)TypedResults.Ok(ToResponse(provider, updated));
     }
 
-    private static ProblemHttpResult UnknownProvider(string provider) => Problems.Result(Problems.Create(404, "not_found", "Provider not found.",
-        $"Available providers: {string.Join(", ", Providers)}. Payment providers such as Razorpay receive no events and are not offered.", "provider"));
+    private static ProblemHttpResult UnknownProvider(string provider, HttpContext http) => Problems.Result(Problems.Create(404, "not_found", "Provider not found.",
+        $"Available providers: {string.Join(", ", Providers.Concat(InboundProviders.Kinds(http)))}.", "provider"));
 
     private static ProviderResponse ToResponse(string provider, DestinationRecord? d)
     {
