@@ -48,6 +48,11 @@ public static class Interop
             ["discord"] = new System.Text.Json.Nodes.JsonArray(discord.Select(d => d.DeepClone()).ToArray()),
         }.ToJsonString());
 
+    /// <summary>Runs sign.js: inbound webhooks signed by the providers' own packages (stripe, @octokit/webhooks-methods, standardwebhooks), and
+    /// Razorpay signatures checked by the razorpay package's validateWebhookSignature. One result (headers, validated) per request.</summary>
+    public static async Task<JsonElement[]> SignInboundAsync(params object[] requests) =>
+        (await RunAsync("sign.js", JsonSerializer.Serialize(requests))).EnumerateArray().ToArray();
+
     private static async Task<JsonElement> RunAsync(string script, string input)
     {
         var info = new ProcessStartInfo("node", [script])
