@@ -310,6 +310,62 @@ public sealed class SourcesTests
         Assert.Equal(1, e.GetProperty("deliveries").GetInt32());
     }
 
+    private static async Task<(HeraldFactory Herald, FakeTimeProvider Time)> StartWithClockAsync(string store, Dictionary<string, string?> settings)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var herald = await StartAsync(store, settings, services => services
+            .AddSingleton<TimeProvider>(time).AddSingleton(Herald.Storage.StoreClock.Following(time)));
+        return (herald, time);
+    }
+
+    [Theory, MemberData(nameof(Stores.All), MemberType = typeof(Stores))]
+    public async Task A_provider_retry_is_recognised_after_the_events_idempotency_window_until_the_deduplication_window_ends(string store)
+    {
+        var (herald, time) = await StartWithClockAsync(store, new()
+        {
+            ["Herald:Events:IdempotencyWindow"] = "00:01:00", ["Herald:Sources:DeduplicationWindow"] = "00:10:00",
+        });
+        await using var _ = herald;
+        var admin = herald.Admin();
+        var url = (await admin.CreateSourceAsync("razorpay", RazorpaySecret)).Str("inbound_url");
+        var body = SourceTestKit.RazorpayPayment("pay_late");
+        var first = await herald.Anonymous().PostRazorpay(url, RazorpaySecret, body, "late_1").Json(HttpStatusCode.OK);
+
+        time.Advance(TimeSpan.FromMinutes(5)); // past the Idempotency-Key window, within the source's own
+        var retry = await herald.Anonymous().PostRazorpay(url, RazorpaySecret, body, "late_1").Json(HttpStatusCode.OK);
+        Assert.True(retry.GetProperty("duplicate").GetBoolean());
+        Assert.Equal(first.Str("event_id"), retry.Str("event_id"));
+        Assert.Single(await admin.EventsAsync());
+
+        time.Advance(TimeSpan.FromMinutes(6)); // 11 minutes after the first: forgotten, taken as new
+        var later = await herald.Anonymous().PostRazorpay(url, RazorpaySecret, body, "late_1").Json(HttpStatusCode.OK);
+        Assert.False(later.GetProperty("duplicate").GetBoolean());
+        Assert.Equal(2, (await admin.EventsAsync()).Count);
+    }
+
+    [Fact]
+    public async Task Signed_timestamps_are_taken_up_to_the_tolerance_either_way_and_refused_one_second_beyond()
+    {
+        var (herald, time) = await StartWithClockAsync(Stores.Sqlite, new() { ["Herald:Sources:TimestampTolerance"] = "00:05:00" });
+        await using var _ = herald;
+        var admin = herald.Admin();
+        var source = await admin.CreateSourceAsync("stripe", StripeSecret);
+        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        var n = 0;
+        async Task<HttpResponseMessage> Post(long timestamp)
+        {
+            var body = $$"""{"id":"evt_edge_{{n++}}","type":"charge.succeeded"}""";
+            return await herald.Anonymous().PostInbound(source.Str("inbound_url"), body,
+                new Dictionary<string, string> { ["Stripe-Signature"] = SourceTestKit.StripeHeader(StripeSecret, body, timestamp) });
+        }
+        await (await Post(now - 300)).Json(HttpStatusCode.OK);
+        await (await Post(now + 300)).Json(HttpStatusCode.OK);
+        await (await Post(now - 301)).Problem(HttpStatusCode.Unauthorized, "unauthorized");
+        await (await Post(now + 301)).Problem(HttpStatusCode.Unauthorized, "unauthorized");
+        Assert.Equal("stale_timestamp", (await admin.SourceAsync(source.Str("id"))).Str("last_failure"));
+        Assert.Equal(2, (await admin.EventsAsync()).Count);
+    }
+
     [Theory]
     [InlineData("payment.captured", "razorpay.payment.captured")]
     [InlineData("orders/create", "razorpay.orders.create")]
