@@ -14,6 +14,7 @@ using Herald.Keys;
 using Herald.Observability;
 using Herald.Portal;
 using Herald.Projects;
+using Herald.Sources;
 using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -37,6 +38,7 @@ app.MapMarketplace();
 app.MapConnectors();
 app.MapIntegrations();
 app.MapPortal();
+app.MapSources();
 app.MapRazorPages();
 app.MapGet("/", () => Results.Redirect("/console")).ExcludeFromDescription();
 

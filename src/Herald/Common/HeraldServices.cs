@@ -20,6 +20,7 @@ using Herald.Errors;
 using Herald.Keys;
 using Herald.Options;
 using Herald.Projects;
+using Herald.Sources;
 using Herald.Storage;
 using Herald.Web;
 
@@ -87,6 +88,7 @@ public static class HeraldServices
         services.AddSingleton<DispatchLanes>();
         services.AddSingleton<DeliveryWorker>();
         services.AddSingleton<Budgets.BudgetService>();
+        services.AddHeraldSources();
         services.AddSingleton<Retention.Pruner>();
         services.AddHostedService(provider => provider.GetRequiredService<Retention.Pruner>());
         services.AddHostedService<SqliteCheckpointer>();
@@ -122,6 +124,7 @@ public static class HeraldServices
         app.Services.GetRequiredService<Migrator>().Migrate();
         await app.Services.GetRequiredService<SecretsInitializer>().InitializeAsync();
         await app.Services.GetRequiredService<EventCatalog>().InitializeAsync();
+        await app.Services.InitializeSourcesAsync();
         await app.Services.GetRequiredService<Bootstrapper>().RunAsync();
         // Alerts a crash left unpublished go out once the event writer runs.
         app.Lifetime.ApplicationStarted.Register(() => _ = app.Services.GetRequiredService<Budgets.BudgetService>()

@@ -45,6 +45,7 @@ public static partial class OpenApiConventions
         [typeof(CreateConnectorRequest)] = ["type", "name", "config"],
         [typeof(RegisterWebhookRequest)] = ["url"],
         [typeof(InstallRequest)] = ["listing_slug", "url"],
+        [typeof(Sources.CreateSourceRequest)] = ["kind", "secret"],
     };
 
     internal static readonly IReadOnlyDictionary<string, string> TagDescriptions = new Dictionary<string, string>
@@ -62,6 +63,7 @@ public static partial class OpenApiConventions
         ["Connectors"] = "The connectors surface (/api/v1/connectors).",
         ["Integrations"] = "The integrations surface (/projects/{project_id}/integrations): outgoing webhooks and provider integrations.",
         ["Portal"] = "Sign-in links to the console for a project's own customers (the customer portal); see docs/portal.md.",
+        ["Sources"] = "Inbound sources: providers post signed webhooks to /in/{token} (no key: the signature is the credential); Herald verifies them and publishes them as events. GET /v1/sources/kinds lists the providers.",
     };
 
     public static bool IsOptional(Type type) => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Optional<>);

@@ -9,6 +9,9 @@ namespace Herald.Common;
 /// </summary>
 public static class RequestLogging
 {
+    /// <summary>An HttpContext item an endpoint sets to log a route instead of its path (when the path holds a capability token).</summary>
+    public const string LogPathItem = "herald.log_path";
+
     public static IApplicationBuilder UseHeraldRequestLog(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         var started = Stopwatch.GetTimestamp();
@@ -19,7 +22,7 @@ public static class RequestLogging
         finally
         {
             var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Herald.Requests");
-            logger.LogInformation("{Method} {Path} {Status} {ElapsedMs:0.0} ms", LogSafe.Escape(context.Request.Method), LogSafe.Escape(context.Request.Path.Value),
+            logger.LogInformation("{Method} {Path} {Status} {ElapsedMs:0.0} ms", LogSafe.Escape(context.Request.Method), LogSafe.Escape(context.Items[LogPathItem] as string ?? context.Request.Path.Value),
                 context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     });

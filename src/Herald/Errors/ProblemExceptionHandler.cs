@@ -30,7 +30,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, Sto
         {
             // The exception's message can quote the request (a JSON key, a path): logged escaped, never as raw text.
             logger.LogError("Unhandled error on {Method} {Path}: {Exception}", LogSafe.Escape(context.Request.Method),
-                LogSafe.Escape(context.Request.Path.Value), LogSafe.Describe(exception));
+                LogSafe.Escape(context.Items[Common.RequestLogging.LogPathItem] as string ?? context.Request.Path.Value), LogSafe.Describe(exception));
             problem = Problems.Create(StatusCodes.Status500InternalServerError, ProblemCodes.InternalError, "Something went wrong on our side.",
                 "The error was logged. Nothing in the request was changed unless a response said otherwise.");
         }

@@ -43,13 +43,38 @@ public sealed class EventCatalog(Db db, TimeProvider time)
 
     public async Task InitializeAsync(CancellationToken ct = default)
     {
+        await UpsertBuiltinsAsync(Builtins, ct);
+        await ReloadAsync(ct);
+    }
+
+    private async Task UpsertBuiltinsAsync(IEnumerable<(string Name, string Description)> types, CancellationToken ct)
+    {
         await using var connection = await db.OpenAsync(ct);
-        foreach (var (name, description) in Builtins)
+        foreach (var (name, description) in types)
             await connection.ExecuteAsync(new CommandDefinition("""
                 INSERT INTO event_types (name, description, builtin, created_at) VALUES (@name, @description, 1, @now)
                 ON CONFLICT (name) DO UPDATE SET description = excluded.description, builtin = 1
                 """, new { name, description, now = time.NowMs() }, cancellationToken: ct));
+    }
+
+    private readonly ConcurrentDictionary<string, byte> _openNamespaces = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// An inbound source's namespace ("stripe"): its listed types become built-in, and every type under it counts as known,
+    /// for publishing and for subscribing (stripe.* or an exact type), since a provider sends types no list keeps up with.
+    /// </summary>
+    public async Task AddNamespaceAsync(string ns, IEnumerable<(string Name, string Description)> listed, CancellationToken ct = default)
+    {
+        _openNamespaces[ns] = 0;
+        await UpsertBuiltinsAsync(listed, ct);
         await ReloadAsync(ct);
+    }
+
+    /// <summary>Whether <paramref name="type"/> (or a pattern) lies under an inbound source's namespace.</summary>
+    public bool IsInOpenNamespace(string type)
+    {
+        var dot = type.IndexOf('.');
+        return dot > 0 && dot < type.Length - 1 && _openNamespaces.ContainsKey(type[..dot]);
     }
 
     public async Task<IReadOnlyCollection<EventType>> AllAsync(CancellationToken ct)
@@ -69,7 +94,7 @@ public sealed class EventCatalog(Db db, TimeProvider time)
 
     public async Task<bool> IsKnownOrPatternAsync(string pattern, CancellationToken ct)
     {
-        if (pattern == "*") return true;
+        if (pattern == "*" || IsInOpenNamespace(pattern)) return true;
         await RefreshIfStaleAsync(ct);
         if (Matches(pattern)) return true;
         if (time.NowMs() - Interlocked.Read(ref _loadedAt) < 1000) return false;
@@ -77,7 +102,7 @@ public sealed class EventCatalog(Db db, TimeProvider time)
         return Matches(pattern);
     }
 
-    private bool Matches(string pattern) => pattern.EndsWith(".*", StringComparison.Ordinal)
+    private bool Matches(string pattern) => IsInOpenNamespace(pattern) || pattern.EndsWith(".*", StringComparison.Ordinal)
         ? _types.Keys.Any(t => t.StartsWith(pattern[..^1], StringComparison.Ordinal))
         : _types.ContainsKey(pattern);
 

@@ -34,7 +34,7 @@ public sealed class EventPublisher(EventCatalog catalog, EventWriter writer, IOp
         else
         {
             known = await catalog.FindAsync(type, ct);
-            if (known is null && !options.Value.Events.AllowUnknownTypes)
+            if (known is null && !options.Value.Events.AllowUnknownTypes && !catalog.IsInOpenNamespace(type))
             {
                 return (null, Problems.Result(Problems.Create(422, "unknown_event_type", "The event type is not in the catalog.",
                     $"'{Truncate(type)}' is not a known event type; GET /v1/event-types lists them.", "type",

@@ -31,7 +31,11 @@ public static class HeraldTracing
     {
         services.AddOpenTelemetry().WithTracing(tracing =>
         {
-            tracing.AddSource(SourceName).AddAspNetCoreInstrumentation();
+            // A path that holds a capability token (an inbound source's /in/{token}) is recorded as its route, as the request log does.
+            tracing.AddSource(SourceName).AddAspNetCoreInstrumentation(o => o.EnrichWithHttpResponse = (activity, response) =>
+            {
+                if (response.HttpContext.Items[Common.RequestLogging.LogPathItem] is string route) activity.SetTag("url.path", route);
+            });
             // Decided when the provider is built, on the final configuration: off means nothing is sampled, so no span exists.
             ((IDeferredTracerProviderBuilder)tracing).Configure((provider, builder) =>
             {

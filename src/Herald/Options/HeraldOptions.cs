@@ -27,6 +27,7 @@ public sealed class HeraldOptions
     public ConsoleOptions Console { get; set; } = new();
     public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
     public MetricsOptions Metrics { get; set; } = new();
+    public global::Herald.Sources.SourcesOptions Sources { get; set; } = new();
 }
 
 /// <summary>OpenTelemetry metrics and the Prometheus scrape endpoint (docs/observability.md).</summary>

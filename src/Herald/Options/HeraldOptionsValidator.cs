@@ -61,6 +61,7 @@ public sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
             errors.Add("Herald:Events:WriteBatchSize must be between 1 and 5000.");
         if (o.Events.IdempotencyWindow <= TimeSpan.Zero)
             errors.Add("Herald:Events:IdempotencyWindow must be positive.");
+        global::Herald.Sources.SourcesOptionsValidator.Validate(errors, o.Sources);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -16,7 +16,9 @@ public static class SealedColumns
     public static readonly Column DestinationSecret = new("destinations", "id", "signing_secret_sealed");
     public static readonly Column DestinationPreviousSecret = new("destinations", "id", "previous_secret_sealed");
     public static readonly Column HeraldSecret = new("herald_secrets", "name", "value_sealed");
+    public static readonly Column SourceSecret = new("sources", "id", "secret_sealed");
+    public static readonly Column SourceToken = new("sources", "id", "token_sealed");
 
     public static readonly IReadOnlyList<Column> All =
-        [DestinationUrl, DestinationHeaders, DestinationSecret, DestinationPreviousSecret, HeraldSecret];
+        [DestinationUrl, DestinationHeaders, DestinationSecret, DestinationPreviousSecret, HeraldSecret, SourceSecret, SourceToken];
 }

@@ -52,6 +52,10 @@ public static class Interop
     public static async Task<IReadOnlyList<JsonElement>> ParseCloudEventsAsync(IEnumerable<ReceivedRequest> requests) =>
         (await RunAsync("cloudevents.js", JsonSerializer.Serialize(new { requests = requests.Select(r => new { headers = r.Headers, body = r.Body }) })))
             .GetProperty("events").EnumerateArray().ToList();
+    /// <summary>Runs sign.js: inbound webhooks signed by the providers' own packages (stripe, @octokit/webhooks-methods, standardwebhooks), and
+    /// Razorpay signatures checked by the razorpay package's validateWebhookSignature. One result (headers, validated) per request.</summary>
+    public static async Task<JsonElement[]> SignInboundAsync(params object[] requests) =>
+        (await RunAsync("sign.js", JsonSerializer.Serialize(requests))).EnumerateArray().ToArray();
 
     private static async Task<JsonElement> RunAsync(string script, string input)
     {

@@ -93,7 +93,9 @@ public sealed class IntegrationsTests
         var project = (await admin.GetAsync("/v1/me").Json(HttpStatusCode.OK)).Str("project_id");
 
         var before = await admin.GetAsync($"/projects/{project}/integrations/providers").Json(HttpStatusCode.OK);
-        Assert.Equal(["slack", "discord", "teams", "zapier"], before.GetProperty("data").EnumerateArray().Select(p => p.Str("provider")));
+        // The providers Herald delivers to, then those that send to Herald (seed 002 names Razorpay; the other inbound kinds follow it)
+        Assert.Equal(["slack", "discord", "teams", "zapier", "razorpay", "stripe", "github", "shopify", "standard-webhooks"],
+            before.GetProperty("data").EnumerateArray().Select(p => p.Str("provider")));
         Assert.All(before.GetProperty("data").EnumerateArray(), p => Assert.False(p.GetProperty("configured").GetBoolean()));
 
         var slack = await admin.PutAsync($"/projects/{project}/integrations/providers/slack",
@@ -116,8 +118,13 @@ public sealed class IntegrationsTests
         Assert.True(body.TryGetProperty("blocks", out _));
         Assert.Equal("/services/T9/B9/PROVIDERTOKEN", receiver.Received.First().PathAndQuery);
 
+        // Razorpay sends events: a webhook_url is refused (it takes webhook_secret), and a provider Herald does not know is not found
         await admin.PutAsync($"/projects/{project}/integrations/providers/razorpay", JsonContent.Create(new { webhook_url = "https://x.example.com" }))
+            .Problem(HttpStatusCode.UnprocessableEntity, "validation_failed", "webhook_url");
+        await admin.PutAsync($"/projects/{project}/integrations/providers/paypal", JsonContent.Create(new { webhook_url = "https://x.example.com" }))
             .Problem(HttpStatusCode.NotFound, "not_found", "provider");
+        await admin.PutAsync($"/projects/{project}/integrations/providers/slack", JsonContent.Create(new { webhook_secret = "not-for-slack" }))
+            .Problem(HttpStatusCode.UnprocessableEntity, "validation_failed", "webhook_secret");
         await admin.PostAsync($"/projects/{project}/integrations/providers/discord/toggle", null).Problem(HttpStatusCode.Conflict, "provider_not_configured");
         await admin.PutAsync($"/projects/{project}/integrations/providers/discord", JsonContent.Create(new { webhook_url = "https://hooks.slack.com/services/T/B/X" }))
             .Problem(HttpStatusCode.UnprocessableEntity, "validation_failed", "webhook_url");

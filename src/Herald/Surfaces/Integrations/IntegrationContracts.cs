@@ -46,7 +46,7 @@ public sealed record WebhookTestResponse(bool Ok, string Status, string Event);
 
 public sealed record SubscribableEvent(string Name, string Description);
 
-public sealed record ConfigureProviderRequest(string? WebhookUrl, string? Name, List<string>? Events, ProviderFilters? Filters);
+public sealed record ConfigureProviderRequest(string? WebhookUrl, string? Name, List<string>? Events, ProviderFilters? Filters, string? WebhookSecret = null);
 
 public sealed record ProviderFilters(List<string>? Categories, System.Text.Json.Nodes.JsonObject? Data = null);
 
@@ -54,4 +54,15 @@ public sealed record ToggleProviderRequest(bool? Enabled);
 
 public sealed record ProviderResponse(
     string Provider, string Object, string Name, string Category, bool Configured, bool Enabled, string? DestinationHost, string? SecretFingerprint,
-    IReadOnlyList<string>? Events, string? LastDeliveryStatus, DateTime? LastDeliveryAt);
+    IReadOnlyList<string>? Events, string? LastDeliveryStatus, DateTime? LastDeliveryAt)
+{
+    /// <summary>Providers that send events to Herald (Razorpay, ...): "inbound", their source's id and the URL to give the provider.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Direction { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? SourceId { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? InboundUrl { get; init; }
+}

@@ -120,18 +120,22 @@ public static class IntegrationsApi
     }
 
     private static async Task<Ok<ListResponse<ProviderResponse>>> ListProviders(
-        string project_id, DestinationStore store, DestinationKindRegistry kinds, CancellationToken ct)
+        string project_id, DestinationStore store, DestinationKindRegistry kinds, HttpContext http, CancellationToken ct)
     {
         var configured = await ProviderDestinationsAsync(project_id, store, ct);
         return TypedResults.Ok(new ListResponse<ProviderResponse>("list",
-            kinds.Providers.Select(k => ToResponse(k, configured.GetValueOrDefault(k.Provider!))).ToList(), false, null));
+            kinds.Providers.Select(k => ToResponse(k, configured.GetValueOrDefault(k.Provider!)))
+                .Concat(await InboundProviders.ListAsync(project_id, http, ct)).ToList(), false, null));
     }
 
     private static async Task<Results<Ok<ProviderResponse>, Created<ProviderResponse>, ProblemHttpResult>> ConfigureProvider(
         string project_id, string provider, ConfigureProviderRequest request, DestinationStore store, DestinationService destinations,
-        DestinationKindRegistry kinds, CancellationToken ct)
+        DestinationKindRegistry kinds, HttpContext http, CancellationToken ct)
     {
-        if (kinds.ByProvider(provider) is not { } kind) return UnknownProvider(provider, kinds);
+        if (InboundProviders.Find(http, provider) is { } inbound) return await InboundProviders.ConfigureAsync(project_id, inbound, request, http, ct);
+        if (kinds.ByProvider(provider) is not { } kind) return UnknownProvider(provider, kinds, http);
+        if (request.WebhookSecret is not null)
+            return Problems.Validation("webhook_secret", "is for providers that send events to Herald; this one receives them.");
         var current = (await ProviderDestinationsAsync(project_id, store, ct)).GetValueOrDefault(provider);
         var fields = FieldNames.Default with { Url = "webhook_url", Categories = "filters.categories" };
         if (current is null)
@@ -164,9 +168,10 @@ public static class IntegrationsApi
 
     private static async Task<Results<Ok<ProviderResponse>, ProblemHttpResult>> ToggleProvider(
         string project_id, string provider, ToggleProviderRequest? request, DestinationStore store, DestinationService destinations,
-        DestinationKindRegistry kinds, CancellationToken ct)
+        DestinationKindRegistry kinds, HttpContext http, CancellationToken ct)
     {
-        if (kinds.ByProvider(provider) is not { } kind) return UnknownProvider(provider, kinds);
+        if (InboundProviders.Find(http, provider) is { } inbound) return await InboundProviders.ToggleAsync(project_id, inbound, request, http, ct);
+        if (kinds.ByProvider(provider) is not { } kind) return UnknownProvider(provider, kinds, http);
         var current = (await ProviderDestinationsAsync(project_id, store, ct)).GetValueOrDefault(provider);
         if (current is null)
             return Problems.Conflict("provider_not_configured", "The provider is not configured.",
@@ -177,8 +182,9 @@ public static class IntegrationsApi
         return problem ?? (Results<Ok<ProviderResponse>, ProblemHttpResult>)TypedResults.Ok(ToResponse(kind, updated));
     }
 
-    private static ProblemHttpResult UnknownProvider(string provider, DestinationKindRegistry kinds) => Problems.Result(Problems.Create(404, "not_found", "Provider not found.",
-        $"Available providers: {string.Join(", ", kinds.Providers.Select(k => k.Provider))}. Payment providers such as Razorpay receive no events and are not offered.", "provider"));
+    private static ProblemHttpResult UnknownProvider(string provider, DestinationKindRegistry kinds, HttpContext http) =>
+        Problems.Result(Problems.Create(404, "not_found", "Provider not found.",
+            $"Available providers: {string.Join(", ", kinds.Providers.Select(k => k.Provider!).Concat(InboundProviders.Kinds(http)))}.", "provider"));
 
     private static ProviderResponse ToResponse(DestinationKind kind, DestinationRecord? d) =>
         new(kind.Provider!, "provider_integration", kind.Listing.Name, kind.Listing.Category, d is not null,
