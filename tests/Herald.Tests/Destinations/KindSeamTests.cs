@@ -189,5 +189,25 @@ public sealed class KindSeamTests
         Assert.Contains("'pigeon'", refused.Message);
     }
 
+    /// <summary>A kind whose setting would share a name with a common field (its answers would carry two "circuit" members).</summary>
+    public sealed class CollidingKind : DestinationKind<PigeonTransport>
+    {
+        public override string Slug => "colliding";
+        public override EndpointRules Endpoint => EndpointRules.AnyHttps;
+        public override IReadOnlyList<KindSetting> Settings { get; } = [new("circuit", "A name the answers already use.")];
+        public override KindListing Listing { get; } = new("colliding", "Colliding", KindListing.BrokersCategory, "-", "-", "-", "-", "colliding", "url", ["url"]);
+        public override RenderedPayload Format(Message message, FormatContext context) => new([], "text/plain");
+    }
+
+    [Fact]
+    public void A_setting_named_like_a_common_field_stops_herald_at_start()
+    {
+        var services = new ServiceCollection();
+        services.AddDestinationKind<CollidingKind>();
+        using var provider = services.BuildServiceProvider();
+        var refused = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<DestinationKindRegistry>());
+        Assert.Contains("'circuit'", refused.Message);
+    }
+
     private const System.Text.Json.JsonValueKind JsonValueKindNull = System.Text.Json.JsonValueKind.Null;
 }
