@@ -198,6 +198,19 @@ public sealed class RabbitMqServer : IAsyncDisposable
         await BrokerServers.WaitAsync(async () => !await BrokerServers.AcceptsAsync(Port), TimeSpan.FromSeconds(60), "RabbitMQ to stop", () => output);
     }
 
+    /// <summary>Adds a user with every permission on the default virtual host (nothing when it exists already).</summary>
+    public async Task EnsureUserAsync(string user, string password)
+    {
+        lock (_users) if (!_users.Add(user)) return;
+        var (added, output) = await CtlAsync("add_user", user, password);
+        if (added != 0 && !output.Contains("already exists", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException("rabbitmqctl add_user failed: " + output);
+        var (permitted, why) = await CtlAsync("set_permissions", "-p", "/", user, ".*", ".*", ".*");
+        if (permitted != 0) throw new InvalidOperationException("rabbitmqctl set_permissions failed: " + why);
+    }
+
+    private readonly HashSet<string> _users = [];
+
     /// <summary>Runs rabbitmqctl against this node.</summary>
     public async Task<(int Code, string Output)> CtlAsync(params string[] args)
     {
