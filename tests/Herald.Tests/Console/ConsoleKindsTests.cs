@@ -36,6 +36,13 @@ public sealed class ConsoleKindsTests
         Assert.Contains("value=\"Attic\"", html); // kept
         Assert.Equal(0, (await herald.Admin().GetAsync("/v1/destinations").Json(HttpStatusCode.OK)).GetProperty("data").GetArrayLength());
 
+        // A card without settings still answers a bad URL next to its field (no other form field is taken for a setting).
+        var slack = await console.PostFormAsync("/console", new()
+        {
+            ["slug"] = "slack", ["name"] = "", ["url"] = "https://evil.example.com/services/T0/B0/X", ["events"] = "", ["categories"] = "",
+        }, "/console?handler=Install");
+        Assert.Contains("id=\"slack.url-error\" role=\"alert\">must be a Slack incoming-webhook URL", await slack.Content.ReadAsStringAsync());
+
         foreach (var form in new Dictionary<string, string>[]
         {
             new() { ["slug"] = "pigeon-post", ["url"] = "pigeon://loft.example/roof", ["settings[loft]"] = "attic" },

@@ -22,15 +22,16 @@ public sealed class IndexModel(DestinationService destinations, DestinationKindR
         .Where(e => e.Key.StartsWith(field, StringComparison.Ordinal))
         .SelectMany(e => e.Value!.Errors.Select(x => $"{e.Key}: {x.ErrorMessage}"));
 
-    public async Task<IActionResult> OnPostInstallAsync(string? slug, string? name, string? url, string? events, string? categories,
-        Dictionary<string, string?>? settings, CancellationToken ct)
+    public async Task<IActionResult> OnPostInstallAsync(string? slug, string? name, string? url, string? events, string? categories, CancellationToken ct)
     {
         if (RefuseMember() is { } refused) return refused;
         var kind = kinds.ByListingSlug(slug);
         if (kind is null) return NotFound();
         (Submitted, Name, EnteredUrl, Events, Categories) = (slug, name, url, events, categories);
-        // The kind's settings as typed; an empty field, or a choice left at its default, is not sent.
-        Settings = (settings ?? []).Where(s => !string.IsNullOrWhiteSpace(s.Value)).ToDictionary(s => s.Key, s => s.Value!);
+        // The kind's settings as typed (fields named settings[name]); an empty field, or a choice left at its default, is not sent.
+        Settings = Request.Form
+            .Where(f => f.Key.StartsWith("settings[", StringComparison.Ordinal) && f.Key.EndsWith(']') && !string.IsNullOrWhiteSpace(f.Value))
+            .ToDictionary(f => f.Key[9..^1], f => f.Value.ToString());
         var given = Settings.Where(s => kind.Settings.FirstOrDefault(k => k.Name == s.Key)?.Default != s.Value)
             .ToDictionary(s => s.Key, s => System.Text.Json.JsonSerializer.SerializeToElement(s.Value));
 
