@@ -21,7 +21,7 @@ public static class BrokerServers
         SearchPath.Select(dir => Path.Combine(dir, program)).FirstOrDefault(File.Exists);
 
     /// <summary>Why the broker cannot run here, or null when it can.</summary>
-    public static string? Unavailable(string program, string variable) =>
+    public static string? Unavailable(string program) =>
         Find(program) is null ? $"{program} is not installed (apt-get install {(program == "rabbitmq-server" ? "rabbitmq-server" : "nats-server")})." : null;
 
     /// <summary>Skips the test with <paramref name="reason"/>, or fails it when <paramref name="variable"/>=1.</summary>
@@ -92,6 +92,9 @@ public static class BrokerServers
 
     [DllImport("libc", SetLastError = true)]
     internal static extern int kill(int pid, int signal);
+
+    [DllImport("libc")]
+    internal static extern uint geteuid();
 }
 
 /// <summary>
@@ -139,7 +142,10 @@ public sealed class RabbitMqServer : IAsyncDisposable
 
     /// <summary>Why RabbitMQ cannot run here, or null.</summary>
     public static string? Unavailable() =>
-        BrokerServers.Unavailable("rabbitmq-server", RequireVariable) ?? (BrokerServers.Find("rabbitmqctl") is null ? "rabbitmqctl is not installed." : null);
+        BrokerServers.Unavailable("rabbitmq-server")
+        ?? (BrokerServers.Find("rabbitmqctl") is null ? "rabbitmqctl is not installed." : null)
+        // Debian's rabbitmq-server switches to the rabbitmq user, which only root may do.
+        ?? (BrokerServers.geteuid() != 0 ? "rabbitmq-server can only be started by root (it switches to the rabbitmq user)." : null);
 
     /// <summary>Starts a node, or skips (fails under HERALD_REQUIRE_RABBITMQ=1) when RabbitMQ is not installed.</summary>
     public static async Task<RabbitMqServer> StartAsync(bool tls = false)
@@ -272,7 +278,7 @@ public sealed class NatsServer : IAsyncDisposable
         return user is null ? $"nats://127.0.0.1:{Port}" : $"nats://{user}:{password}@127.0.0.1:{Port}";
     }
 
-    public static string? Unavailable() => BrokerServers.Unavailable("nats-server", RequireVariable);
+    public static string? Unavailable() => BrokerServers.Unavailable("nats-server");
 
     /// <summary>Starts a server, or skips (fails under HERALD_REQUIRE_NATS=1) when nats-server is not installed.</summary>
     public static async Task<NatsServer> StartAsync(string? user = null, string? password = null, bool tls = false)
