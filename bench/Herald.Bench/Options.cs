@@ -1,8 +1,12 @@
 namespace Herald.Bench;
 
-/// <summary>Command line: --store sqlite|postgres --events N --destinations K --concurrency C [--postgres CS] [--out FILE] [--drill].</summary>
+/// <summary>
+/// Command line: --store sqlite|postgres --events N --destinations K --concurrency C [--postgres CS] [--out FILE] [--drill]
+/// [--target rabbitmq --rabbitmq amqp://user:pass@host:port/vhost].
+/// </summary>
 public sealed record BenchOptions(string Store, int Events, int Destinations, int Concurrency, string? Postgres, string? Out, bool Drill,
-    IReadOnlyDictionary<string, string> Settings, bool IngestOnly = false, int Publishers = 64, bool Drain = true, bool DrainOnly = false)
+    IReadOnlyDictionary<string, string> Settings, bool IngestOnly = false, int Publishers = 64, bool Drain = true, bool DrainOnly = false,
+    string Target = "http", string? RabbitMqUrl = null)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -13,6 +17,7 @@ public sealed record BenchOptions(string Store, int Events, int Destinations, in
         }
         var store = Get("--store", "sqlite");
         if (store is not ("sqlite" or "postgres")) throw new ArgumentException("--store must be sqlite or postgres");
+        if (Get("--target", "http") is not ("http" or "rabbitmq")) throw new ArgumentException("--target must be http or rabbitmq");
         return new BenchOptions(store, int.Parse(Get("--events", "10000")), int.Parse(Get("--destinations", "1")),
             int.Parse(Get("--concurrency", "32")),
             Get("--postgres", Environment.GetEnvironmentVariable("HERALD_BENCH_POSTGRES") ?? Environment.GetEnvironmentVariable("HERALD_TEST_POSTGRES") ?? ""),
@@ -27,6 +32,9 @@ public sealed record BenchOptions(string Store, int Events, int Destinations, in
             // --no-drain: skip the backlog phases (delivery off, then delivery alone).
             !args.Contains("--no-drain"),
             // --drain-only: skip the live and paced phases; only the backlog (delivery off) and its drain (delivery alone).
-            args.Contains("--drain-only"));
+            args.Contains("--drain-only"),
+            // --target rabbitmq: the drain to HTTP receivers, then to RabbitMQ (--rabbitmq URL), side by side.
+            Get("--target", "http"),
+            args.Contains("--rabbitmq") ? Get("--rabbitmq", "") : Environment.GetEnvironmentVariable("HERALD_BENCH_RABBITMQ"));
     }
 }

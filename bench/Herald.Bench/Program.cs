@@ -8,6 +8,7 @@ public static class BenchMain
     {
         var options = BenchOptions.Parse(args);
         if (options.Drill) return await Drill.RunAsync(options);
+        if (options.Target == "rabbitmq") return await RunBrokerAsync(options);
 
         var result = await Benchmark.RunAsync(options);
         Console.WriteLine();
@@ -24,5 +25,18 @@ public static class BenchMain
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"results: {file}");
         return options.IngestOnly || ((options.DrainOnly || result.Delivered == result.Expected) && (result.Drain is null || result.Drain.Delivered == result.Expected)) ? 0 : 2;
+    }
+
+    private static async Task<int> RunBrokerAsync(BenchOptions options)
+    {
+        var result = await BrokerBenchmark.RunAsync(options);
+        Console.WriteLine();
+        Console.WriteLine(BrokerBenchResult.MarkdownHeader);
+        foreach (var row in result.MarkdownRows()) Console.WriteLine(row);
+        var file = options.Out ?? Path.Combine("bench", "results", $"{options.Store}-n{options.Events}-k{options.Destinations}-rabbitmq.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+        Console.WriteLine($"results: {file}");
+        return result.Targets.All(t => t.Delivered == t.Expected) ? 0 : 2;
     }
 }

@@ -112,7 +112,8 @@ public sealed class HeraldMetrics
         return outcome switch
         {
             Net.Outcomes.Timeout or Net.Outcomes.ConnectError or Net.Outcomes.BlockedDestination or Net.Outcomes.TlsError
-                or Net.Outcomes.DnsError or Net.Outcomes.RequestError => outcome,
+                or Net.Outcomes.DnsError or Net.Outcomes.RequestError
+                or Net.Outcomes.AuthError or Net.Outcomes.Unroutable or Net.Outcomes.Nack => outcome, // broker outcomes
             _ => "other",
         };
     }

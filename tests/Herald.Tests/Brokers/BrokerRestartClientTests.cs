@@ -33,7 +33,7 @@ public sealed class BrokerRestartClientTests
         var client = services.GetRequiredService<RabbitMqClient>();
 
         for (var i = 0; i < 5; i++)
-            Assert.Equal(Outcomes.BrokerAcknowledged, (await client.PublishAsync("dst", server.Url(), "", queue, BrokerClients.Message($"evt_a{i}"), Ct)).Outcome);
+            Assert.Equal(Outcomes.BrokerConfirmed, (await client.PublishAsync("dst", server.Url(), "", queue, BrokerClients.Message($"evt_a{i}"), Ct)).Outcome);
 
         await server.StopAsync();
         var down = await client.PublishAsync("dst", server.Url(), "", queue, BrokerClients.Message("evt_down"), Ct);
@@ -42,7 +42,7 @@ public sealed class BrokerRestartClientTests
 
         await server.StartAgainAsync();
         for (var i = 0; i < 5; i++)
-            Assert.Equal(Outcomes.BrokerAcknowledged, (await client.PublishAsync("dst", server.Url(), "", queue, BrokerClients.Message($"evt_b{i}"), Ct)).Outcome);
+            Assert.Equal(Outcomes.BrokerConfirmed, (await client.PublishAsync("dst", server.Url(), "", queue, BrokerClients.Message($"evt_b{i}"), Ct)).Outcome);
 
         var (consumer, consumerChannel) = await RabbitMqClientTests.ConsumerAsync(server);
         await using var __ = consumer;

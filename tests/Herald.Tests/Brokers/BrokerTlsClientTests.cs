@@ -28,7 +28,7 @@ public sealed class BrokerTlsClientTests
 
         await using var trusting = BrokerClients.Create(o => o.Delivery.ExtraCaCertificates = TestCertificates.CaPemPath);
         var sent = await trusting.GetRequiredService<RabbitMqClient>().PublishAsync("dst", url, "", queue, BrokerClients.Message("evt_2"), Ct);
-        Assert.Equal(Outcomes.BrokerAcknowledged, sent.Outcome);
+        Assert.Equal(Outcomes.BrokerConfirmed, sent.Outcome);
         var got = await channel.BasicGetAsync(queue, autoAck: true, Ct);
         Assert.Equal("evt_2", got?.BasicProperties.MessageId);
     }

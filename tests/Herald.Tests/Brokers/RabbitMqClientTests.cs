@@ -39,7 +39,7 @@ public sealed class RabbitMqClientTests(RabbitMqFixture broker) : IClassFixture<
         var result = await client.PublishAsync("dst_1", server.Url(), "", queue,
             BrokerClients.Message("evt_01", headers: new KeyValuePair<string, string>("ce-specversion", "1.0")), Ct);
 
-        Assert.Equal(Outcomes.BrokerAcknowledged, result.Outcome);
+        Assert.Equal(Outcomes.BrokerConfirmed, result.Outcome);
         Assert.True(result.Delivered);
         var got = await channel.BasicGetAsync(queue, autoAck: true, Ct);
         Assert.NotNull(got);
@@ -71,7 +71,7 @@ public sealed class RabbitMqClientTests(RabbitMqFixture broker) : IClassFixture<
         await using var _ = connection;
         var queue = await QueueAsync(channel);
         var next = await client.PublishAsync("dst_2", server.Url(), "", queue, BrokerClients.Message("evt_04"), Ct);
-        Assert.Equal(Outcomes.BrokerAcknowledged, next.Outcome);
+        Assert.Equal(Outcomes.BrokerConfirmed, next.Outcome);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class RabbitMqClientTests(RabbitMqFixture broker) : IClassFixture<
         await using var services = BrokerClients.Create();
         var client = services.GetRequiredService<RabbitMqClient>();
 
-        Assert.Equal(Outcomes.BrokerAcknowledged, (await client.PublishAsync("dst_3", server.Url(), "", queue, BrokerClients.Message("evt_05"), Ct)).Outcome);
+        Assert.Equal(Outcomes.BrokerConfirmed, (await client.PublishAsync("dst_3", server.Url(), "", queue, BrokerClients.Message("evt_05"), Ct)).Outcome);
         Assert.Equal(Outcomes.Nack, (await client.PublishAsync("dst_3", server.Url(), "", queue, BrokerClients.Message("evt_06"), Ct)).Outcome);
     }
 
@@ -112,11 +112,11 @@ public sealed class RabbitMqClientTests(RabbitMqFixture broker) : IClassFixture<
         await using var services = BrokerClients.Create();
         var client = services.GetRequiredService<RabbitMqClient>();
 
-        Assert.Equal(Outcomes.BrokerAcknowledged, (await client.PublishAsync("dst_6", server.Url(), "", queue, BrokerClients.Message("evt_09"), Ct)).Outcome);
+        Assert.Equal(Outcomes.BrokerConfirmed, (await client.PublishAsync("dst_6", server.Url(), "", queue, BrokerClients.Message("evt_09"), Ct)).Outcome);
         // Same destination, new (wrong) credentials: the open connection is not reused.
         Assert.Equal(Outcomes.AuthError,
             (await client.PublishAsync("dst_6", server.Url("guest", "changed"), "", queue, BrokerClients.Message("evt_10"), Ct)).Outcome);
-        Assert.Equal(Outcomes.BrokerAcknowledged, (await client.PublishAsync("dst_6", server.Url(), "", queue, BrokerClients.Message("evt_11"), Ct)).Outcome);
+        Assert.Equal(Outcomes.BrokerConfirmed, (await client.PublishAsync("dst_6", server.Url(), "", queue, BrokerClients.Message("evt_11"), Ct)).Outcome);
         Assert.Equal(1, client.PooledDestinations);
     }
 

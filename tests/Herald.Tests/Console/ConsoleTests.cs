@@ -61,7 +61,7 @@ public sealed class ConsoleTests
         var page = await browser.NewPageAsync();
 
         await SignInAsync(page, herald.BaseAddress, HeraldFactory.AdminKey, herald);
-        Assert.Equal(5, await page.Locator("section.card[data-listing]").CountAsync());
+        Assert.Equal(7, await page.Locator("section.card[data-listing]").CountAsync()); // five chat/webhook kinds, two brokers
         await page.ScreenshotAsync(new() { Path = BrowserSession.ScreenshotPath("marketplace.png"), FullPage = true });
 
         // A bad URL is answered next to the field, and nothing is installed.

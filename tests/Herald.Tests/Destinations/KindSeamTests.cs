@@ -60,7 +60,7 @@ public sealed class KindSeamTests
 
         // The catalog: marketplace listings, connector types and seed 002 providers, after the built-in kinds.
         var listings = (await admin.GetAsync("/v2/marketplace/listings").Json(HttpStatusCode.OK)).GetProperty("data").EnumerateArray().ToList();
-        Assert.Equal(["slack", "discord", "teams", "zapier", "custom-webhook", "pigeon-post"], listings.Select(l => l.Str("slug")));
+        Assert.Equal(["slack", "discord", "teams", "zapier", "custom-webhook", "rabbitmq", "nats", "pigeon-post"], listings.Select(l => l.Str("slug")));
         Assert.Equal("Message brokers", listings[^1].Str("category"));
         Assert.Equal("a rolled-up note", listings[^1].Str("payload_format"));
         var types = (await admin.GetAsync("/api/v1/connectors/types").Json(HttpStatusCode.OK)).GetProperty("data").EnumerateArray().ToList();

@@ -21,7 +21,7 @@ public static class BrokerServers
         SearchPath.Select(dir => Path.Combine(dir, program)).FirstOrDefault(File.Exists);
 
     /// <summary>Why the broker cannot run here, or null when it can.</summary>
-    public static string? Unavailable(string program, string variable) =>
+    public static string? Unavailable(string program) =>
         Find(program) is null ? $"{program} is not installed (apt-get install {(program == "rabbitmq-server" ? "rabbitmq-server" : "nats-server")})." : null;
 
     /// <summary>Skips the test with <paramref name="reason"/>, or fails it when <paramref name="variable"/>=1.</summary>
@@ -92,6 +92,9 @@ public static class BrokerServers
 
     [DllImport("libc", SetLastError = true)]
     internal static extern int kill(int pid, int signal);
+
+    [DllImport("libc")]
+    internal static extern uint geteuid();
 }
 
 /// <summary>
@@ -139,7 +142,10 @@ public sealed class RabbitMqServer : IAsyncDisposable
 
     /// <summary>Why RabbitMQ cannot run here, or null.</summary>
     public static string? Unavailable() =>
-        BrokerServers.Unavailable("rabbitmq-server", RequireVariable) ?? (BrokerServers.Find("rabbitmqctl") is null ? "rabbitmqctl is not installed." : null);
+        BrokerServers.Unavailable("rabbitmq-server")
+        ?? (BrokerServers.Find("rabbitmqctl") is null ? "rabbitmqctl is not installed." : null)
+        // Debian's rabbitmq-server switches to the rabbitmq user, which only root may do.
+        ?? (BrokerServers.geteuid() != 0 ? "rabbitmq-server can only be started by root (it switches to the rabbitmq user)." : null);
 
     /// <summary>Starts a node, or skips (fails under HERALD_REQUIRE_RABBITMQ=1) when RabbitMQ is not installed.</summary>
     public static async Task<RabbitMqServer> StartAsync(bool tls = false)
@@ -197,6 +203,19 @@ public sealed class RabbitMqServer : IAsyncDisposable
         }
         await BrokerServers.WaitAsync(async () => !await BrokerServers.AcceptsAsync(Port), TimeSpan.FromSeconds(60), "RabbitMQ to stop", () => output);
     }
+
+    /// <summary>Adds a user with every permission on the default virtual host (nothing when it exists already).</summary>
+    public async Task EnsureUserAsync(string user, string password)
+    {
+        lock (_users) if (!_users.Add(user)) return;
+        var (added, output) = await CtlAsync("add_user", user, password);
+        if (added != 0 && !output.Contains("already exists", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException("rabbitmqctl add_user failed: " + output);
+        var (permitted, why) = await CtlAsync("set_permissions", "-p", "/", user, ".*", ".*", ".*");
+        if (permitted != 0) throw new InvalidOperationException("rabbitmqctl set_permissions failed: " + why);
+    }
+
+    private readonly HashSet<string> _users = [];
 
     /// <summary>Runs rabbitmqctl against this node.</summary>
     public async Task<(int Code, string Output)> CtlAsync(params string[] args)
@@ -259,7 +278,7 @@ public sealed class NatsServer : IAsyncDisposable
         return user is null ? $"nats://127.0.0.1:{Port}" : $"nats://{user}:{password}@127.0.0.1:{Port}";
     }
 
-    public static string? Unavailable() => BrokerServers.Unavailable("nats-server", RequireVariable);
+    public static string? Unavailable() => BrokerServers.Unavailable("nats-server");
 
     /// <summary>Starts a server, or skips (fails under HERALD_REQUIRE_NATS=1) when nats-server is not installed.</summary>
     public static async Task<NatsServer> StartAsync(string? user = null, string? password = null, bool tls = false)

@@ -27,7 +27,8 @@ public sealed class ConnectorsTests
 
         var types = await admin.GetAsync("/api/v1/connectors/types").Json(HttpStatusCode.OK);
         var byType = types.GetProperty("data").EnumerateArray().ToDictionary(t => t.Str("type"));
-        Assert.Equal(["slack", "discord", "teams", "zapier", "generic"], byType.Keys);
+        // The seed's five types, as its table lists them; the message broker kinds follow them.
+        Assert.Equal(["slack", "discord", "teams", "zapier", "generic", "rabbitmq", "nats"], byType.Keys);
         Assert.Equal(["webhook_url"], byType["slack"].GetProperty("required_fields").EnumerateArray().Select(f => f.GetString()));
         Assert.Equal(["url", "method"], byType["generic"].GetProperty("required_fields").EnumerateArray().Select(f => f.GetString()));
         Assert.Equal("Post to Microsoft Teams channels via Adaptive Cards", byType["teams"].Str("description"));
