@@ -23,7 +23,7 @@ public sealed class DeliveryModel(DeliveryStore deliveries, DestinationStore des
     public EventRecord? Event { get; private set; }
     public string? EventData { get; private set; }
     public IReadOnlyList<AttemptRecord> Attempts { get; private set; } = [];
-    public (string Head, string Body)? Request { get; private set; }
+    public (string Head, string Body)? SentRequest { get; private set; }
     public int MaxBodyKiB => Math.Max(1, options.Value.Delivery.MaxResponseBodyBytes / 1024);
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
@@ -34,7 +34,7 @@ public sealed class DeliveryModel(DeliveryStore deliveries, DestinationStore des
         Destination = await destinations.GetAsync(ProjectId, Delivery.DestinationId, ct);
         Event = await events.GetAsync(ProjectId, Delivery.EventId, ct);
         if (Event is not null) EventData = Pretty(Encoding.UTF8.GetBytes(Event.Data));
-        if (Event is not null && Destination is not null) Request = Describe(Destination, MessageFactory.From(Event));
+        if (Event is not null && Destination is not null) SentRequest = Describe(Destination, MessageFactory.From(Event));
         return Page();
     }
 
