@@ -37,6 +37,8 @@ public sealed record AttemptRecord
     public int? StatusCode { get; init; }
     public required string Outcome { get; init; }
     public string? ResponseBody { get; init; }
+    /// <summary>The response's headers ("Name: value" lines), when the attempt got a response (read by the console's inspector).</summary>
+    public string? ResponseHeaders { get; init; }
     public string? EventId { get; init; }
     public string? EventType { get; init; }
 }
@@ -62,6 +64,9 @@ public sealed record DeliveryOutcome(
     ClaimedDelivery Delivery, string Outcome, int? StatusCode, long StartedAt, int DurationMs, string? ResponseBody,
     bool Attempted, string NewStatus, long? RetryDelayMs, bool DisableDestination, long? DeferUntil = null)
 {
+    /// <summary>The response's headers, for the attempt's row (see <see cref="Net.SendResult.ResponseHeaders"/>).</summary>
+    public string? ResponseHeaders { get; init; }
+
     /// <summary>Sent and answered as a success.</summary>
     public bool Succeeded => Attempted && Outcome.StartsWith("delivered_", StringComparison.Ordinal);
 

@@ -322,7 +322,7 @@ public sealed class DeliveryWorker(
         var attempt = delivery.Attempts + 1;
         if (result.Delivered)
             return new DeliveryOutcome(delivery, result.Outcome, result.StatusCode, started, (int)result.Duration.TotalMilliseconds,
-                result.ResponseBody, true, DeliveryStatuses.Delivered, null, false);
+                result.ResponseBody, true, DeliveryStatuses.Delivered, null, false) { ResponseHeaders = result.ResponseHeaders };
 
         var gone = result.StatusCode == 410;
         var retryAfter = result.StatusCode is 429 or 503 ? result.RetryAfter ?? null : null;
@@ -331,7 +331,7 @@ public sealed class DeliveryWorker(
             result.ResponseBody, true,
             delay is null ? DeliveryStatuses.Failed : DeliveryStatuses.Pending,
             delay is null ? null : (long)delay.Value.TotalMilliseconds,
-            DisableDestination: gone);
+            DisableDestination: gone) { ResponseHeaders = result.ResponseHeaders };
     }
 
     private async Task WriteOutcomesAsync()

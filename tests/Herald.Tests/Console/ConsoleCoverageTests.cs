@@ -71,6 +71,8 @@ public sealed partial class ConsoleCoverageTests
         await using var _r = receiver;
         receiver.Respond = context =>
         {
+            context.Response.Headers["X-Receiver"] = "seen";
+            context.Response.Headers.SetCookie = "sid=private-session";
             context.Response.StatusCode = context.Request.Path == "/down" ? 503 : 200;
             return context.Response.WriteAsync(context.Request.Path == "/down" ? "maintenance <b>window</b>" : "ok");
         };
@@ -97,6 +99,9 @@ public sealed partial class ConsoleCoverageTests
         Assert.Contains("&quot;row&quot;: 7", inspected);
         Assert.Contains("delivered_200", inspected);
         Assert.Contains("HTTP 200", inspected);
+        Assert.Contains("X-Receiver: seen", inspected);                 // the response's headers
+        Assert.Contains("Set-Cookie: (withheld)", inspected);
+        Assert.DoesNotContain("private-session", inspected);
         Assert.DoesNotContain("v1,", inspected);
         Assert.Equal(HttpStatusCode.NotFound, (await console.GetAsync("/console/deliveries/dlv_nope")).StatusCode);
 
