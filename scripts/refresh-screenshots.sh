@@ -6,9 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf TestResults/screenshots
-HERALD_REQUIRE_BROWSER=1 dotnet test tests/Herald.Tests --filter "FullyQualifiedName~Herald.Tests.Console.ConsoleTests|FullyQualifiedName~Herald.Tests.Console.HealthPageBrowserTests|FullyQualifiedName~Herald.Tests.Console.SourcesPageBrowserTests"
+HERALD_REQUIRE_BROWSER=1 dotnet test tests/Herald.Tests --filter "FullyQualifiedName~Herald.Tests.Console.ConsoleTests|FullyQualifiedName~Herald.Tests.Console.HealthPageBrowserTests|FullyQualifiedName~Herald.Tests.Console.SourcesPageBrowserTests|FullyQualifiedName~Herald.Tests.Console.PortalBrowserTests"
 mkdir -p docs/screenshots
-for name in marketplace delivery-log budget health sources; do
+for name in marketplace delivery-log budget health sources portal-embedded portal-standalone; do
   cp "TestResults/screenshots/$name.png" "docs/screenshots/$name.png"
 done
 echo "Copied $(ls TestResults/screenshots/*.png | wc -l) screenshot(s) to docs/screenshots/."

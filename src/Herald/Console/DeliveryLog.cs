@@ -16,9 +16,12 @@ public sealed class DeliveryLog(Db db)
         d.created_at AS CreatedAt, d.updated_at AS UpdatedAt, d.completed_at AS CompletedAt, e.type AS EventType
         """;
 
-    /// <summary>A project's deliveries, newest first, optionally for one destination, status or event; <paramref name="cursor"/> continues a page.</summary>
+    /// <summary>
+    /// A project's deliveries, newest first, optionally for one destination, status, event, event type, and creation time range
+    /// [<paramref name="from"/>, <paramref name="to"/>) in ms; <paramref name="cursor"/> continues a page (pages go on without a cap).
+    /// </summary>
     public async Task<Page<DeliveryRecord>> PageAsync(string projectId, string? destinationId, string? status, string? eventId, string? cursor,
-        CancellationToken ct)
+        CancellationToken ct, string? eventType = null, long? from = null, long? to = null)
     {
         await using var connection = await db.OpenAsync(ct);
         var after = Cursor.TryDecode(cursor, out var afterAt, out var afterId);
@@ -26,9 +29,15 @@ public sealed class DeliveryLog(Db db)
             SELECT {Columns} FROM deliveries d JOIN events e ON e.id = d.event_id
             WHERE d.project_id = @projectId AND (@destinationId IS NULL OR d.destination_id = @destinationId)
               AND (@status IS NULL OR d.status = @status) AND (@eventId IS NULL OR d.event_id = @eventId)
+              AND (@eventType IS NULL OR e.type = @eventType)
+              AND (@hasFrom = 0 OR d.created_at >= @from) AND (@hasTo = 0 OR d.created_at < @to)
               AND (@after = 0 OR d.created_at < @afterAt OR (d.created_at = @afterAt AND d.id < @afterId))
             ORDER BY d.created_at DESC, d.id DESC LIMIT @take
-            """, new { projectId, destinationId, status, eventId, after = after ? 1 : 0, afterAt, afterId, take = PageSize + 1 },
+            """, new
+            {
+                projectId, destinationId, status, eventId, eventType, hasFrom = from is null ? 0 : 1, from = from ?? 0, hasTo = to is null ? 0 : 1,
+                to = to ?? 0, after = after ? 1 : 0, afterAt, afterId, take = PageSize + 1,
+            },
             cancellationToken: ct))).ToList();
         return Paging.ToPage(rows, PageSize, d => Cursor.Encode(d.CreatedAt, d.Id));
     }

@@ -37,6 +37,8 @@ public sealed record AttemptRecord
     public int? StatusCode { get; init; }
     public required string Outcome { get; init; }
     public string? ResponseBody { get; init; }
+    /// <summary>The response's headers ("Name: value" lines), when the attempt got a response (read by the console's inspector).</summary>
+    public string? ResponseHeaders { get; init; }
     public string? EventId { get; init; }
     public string? EventType { get; init; }
 }
@@ -70,6 +72,9 @@ public sealed record DeliveryOutcome(
 
     /// <summary>Why <see cref="DisableDestination"/> is set, for the notice (from the transport, e.g. "it answered 410 Gone").</summary>
     public string? DisableReason { get; init; }
+
+    /// <summary>The response's headers, for the attempt's row (see <see cref="Net.SendResult.ResponseHeaders"/>).</summary>
+    public string? ResponseHeaders { get; init; }
 
     /// <summary>Counts towards the destination's circuit breaker: an attempt that failed at the destination (not inside Herald).</summary>
     public bool FailedAtDestination => Attempted && !Succeeded && !HeraldSide;

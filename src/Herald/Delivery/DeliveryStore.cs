@@ -11,7 +11,7 @@ public sealed class DeliveryStore(Db db, TimeProvider time, StoreClock clock)
 {
     private string AttemptRows => field ??= db.JsonRows("rows", ("delivery_id", "text"), ("number", "int"), ("project_id", "text"),
         ("destination_id", "text"), ("started_at", "bigint"), ("duration_ms", "int"), ("status_code", "int"), ("outcome", "text"),
-        ("response_body", "text"));
+        ("response_body", "text"), ("response_headers", "text"));
 
     private string StateRows => field ??= db.JsonRows("rows", ("id", "text"), ("status", "text"), ("attempts", "int"),
         ("retry_delay_ms", "bigint"), ("defer_until", "bigint"), ("outcome", "text"), ("status_code", "int"), ("completed_at", "bigint"));
@@ -266,12 +266,14 @@ public sealed class DeliveryStore(Db db, TimeProvider time, StoreClock clock)
         {
             delivery_id = o.Delivery.Id, number = o.Delivery.Attempts + 1, project_id = o.Delivery.ProjectId,
             destination_id = o.Delivery.DestinationId, started_at = o.StartedAt, duration_ms = o.DurationMs, status_code = o.StatusCode,
-            outcome = o.Outcome, response_body = o.ResponseBody,
+            outcome = o.Outcome, response_body = o.ResponseBody, response_headers = o.ResponseHeaders,
         }).ToList();
         if (attempts.Count > 0)
             await connection.ExecuteAsync(new CommandDefinition($"""
-                INSERT INTO attempts (delivery_id, number, project_id, destination_id, started_at, duration_ms, status_code, outcome, response_body)
-                SELECT v.delivery_id, v.number, v.project_id, v.destination_id, v.started_at, v.duration_ms, v.status_code, v.outcome, v.response_body
+                INSERT INTO attempts (delivery_id, number, project_id, destination_id, started_at, duration_ms, status_code, outcome, response_body,
+                    response_headers)
+                SELECT v.delivery_id, v.number, v.project_id, v.destination_id, v.started_at, v.duration_ms, v.status_code, v.outcome, v.response_body,
+                    v.response_headers
                 FROM {AttemptRows} WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = v.delivery_id)
                 ON CONFLICT (delivery_id, number) DO NOTHING
                 """, new { rows = Db.ToJsonRows(attempts) }, tx, cancellationToken: ct));
@@ -399,7 +401,8 @@ public sealed class DeliveryStore(Db db, TimeProvider time, StoreClock clock)
         await using var connection = await db.OpenAsync(ct);
         return (await connection.QueryAsync<AttemptRecord>(new CommandDefinition("""
             SELECT delivery_id AS DeliveryId, number AS Number, project_id AS ProjectId, destination_id AS DestinationId,
-                   started_at AS StartedAt, duration_ms AS DurationMs, status_code AS StatusCode, outcome AS Outcome, response_body AS ResponseBody
+                   started_at AS StartedAt, duration_ms AS DurationMs, status_code AS StatusCode, outcome AS Outcome, response_body AS ResponseBody,
+                   response_headers AS ResponseHeaders
             FROM attempts WHERE delivery_id = @deliveryId ORDER BY number
             """, new { deliveryId }, cancellationToken: ct))).ToList();
     }

@@ -323,7 +323,7 @@ public sealed class DeliveryWorker(
         var duration = (int)result.Duration.TotalMilliseconds;
         if (result.Verdict == Transports.TransportVerdict.Delivered)
             return new DeliveryOutcome(delivery, result.Outcome, result.StatusCode, started, duration, result.ResponseBody, true,
-                DeliveryStatuses.Delivered, null, false);
+                DeliveryStatuses.Delivered, null, false) { ResponseHeaders = result.ResponseHeaders };
 
         var delay = result.Verdict == Transports.TransportVerdict.Final ? null : (await ScheduleOfAsync(destination.Id)).NextDelay(attempt, result.RetryAfter);
         return new DeliveryOutcome(delivery, result.Outcome, result.StatusCode, started, duration, result.ResponseBody, true,
@@ -333,6 +333,7 @@ public sealed class DeliveryWorker(
         {
             HeraldSide = result.HeraldSide,
             DisableReason = result.DisableReason,
+            ResponseHeaders = result.ResponseHeaders,
         };
     }
 

@@ -41,7 +41,7 @@ public sealed class SafeHttpSender(IHttpClientFactory clients, IOptions<HeraldOp
                 >= 300 and < 400 => Outcomes.RedirectRefused,
                 _ => Outcomes.Http(status),
             };
-            return new SendResult(outcome, status, time.GetElapsedTime(started), text, RetryAfter(response));
+            return new SendResult(outcome, status, time.GetElapsedTime(started), text, RetryAfter(response)) { ResponseHeaders = HeaderLines(response) };
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -112,6 +112,22 @@ public sealed class SafeHttpSender(IHttpClientFactory clients, IOptions<HeraldOp
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    public const int MaxResponseHeaderChars = 4096;
+
+    /// <summary>The response's headers for the attempt inspector, capped; cookies the receiver sets are not kept.</summary>
+    internal static string HeaderLines(HttpResponseMessage response)
+    {
+        var text = new StringBuilder();
+        foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
+        {
+            var value = name.Equals("Set-Cookie", StringComparison.OrdinalIgnoreCase) ? "(withheld)" : string.Join(", ", values);
+            text.Append(name).Append(": ").Append(value).Append('\n');
+            if (text.Length >= MaxResponseHeaderChars) break;
+        }
+        var lines = text.Length > MaxResponseHeaderChars ? text.ToString(0, MaxResponseHeaderChars) : text.ToString();
+        return lines.Replace('\0', '\uFFFD');
     }
 
     private TimeSpan? RetryAfter(HttpResponseMessage response)

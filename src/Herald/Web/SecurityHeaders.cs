@@ -7,7 +7,8 @@ namespace Herald.Web;
 /// <summary>
 /// Headers on every response. The console gets a Content-Security-Policy that allows only Herald's own scripts and styles
 /// (no inline script, no inline event handlers); /docs gets what its self-hosted reference page needs; the API gets a policy that
-/// allows nothing. Nothing may frame Herald unless Herald:Console:FrameAncestors names who may. API and console responses carry
+/// allows nothing. Nothing may frame Herald unless Herald:Console:FrameAncestors names who may, or (for its portal pages only) a
+/// project's portal settings do (see Portal/PortalContext, which also adds the portal logo's origin to img-src). API and console responses carry
 /// Cache-Control: no-store, because some reveal a secret once and all of them show a project's data.
 /// </summary>
 public static class SecurityHeaders

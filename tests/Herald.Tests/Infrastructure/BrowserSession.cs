@@ -40,12 +40,13 @@ public sealed class BrowserSession : IAsyncDisposable
     }
 
     /// <summary>A page in a fresh context (its own cookies). <paramref name="ignoreHttpsErrors"/>: for Herald on https with the test CA.</summary>
-    public async Task<IPage> NewPageAsync(int width = 1280, int height = 900, bool ignoreHttpsErrors = false)
+    public async Task<IPage> NewPageAsync(int width = 1280, int height = 900, bool ignoreHttpsErrors = false, bool javaScript = true)
     {
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions
         {
             ViewportSize = new ViewportSize { Width = width, Height = height },
             IgnoreHTTPSErrors = ignoreHttpsErrors,
+            JavaScriptEnabled = javaScript,
         });
         return await context.NewPageAsync();
     }

@@ -105,6 +105,19 @@ public sealed class PortalSessionTests
     }
 
     [Theory, MemberData(nameof(Stores.All), MemberType = typeof(Stores))]
+    public async Task Of_many_concurrent_opens_of_one_link_exactly_one_signs_in(string store)
+    {
+        var (herald, _) = await StartAsync(store);
+        await using var _h = herald;
+        var link = await LinkAsync(herald.Admin(), await ProjectIdAsync(herald));
+        var browsers = Enumerable.Range(0, 8).Select(_ => Browser(herald)).ToList();
+        var answers = await Task.WhenAll(browsers.Select(b => b.GetAsync(PathAndQuery(link.Str("url")))));
+        Assert.Single(answers, a => a.StatusCode == HttpStatusCode.SeeOther);
+        Assert.Equal(7, answers.Count(a => a.StatusCode == HttpStatusCode.Gone));
+        foreach (var b in browsers) b.Dispose();
+    }
+
+    [Theory, MemberData(nameof(Stores.All), MemberType = typeof(Stores))]
     public async Task A_link_expires_after_ten_minutes_and_a_session_after_expires_in(string store)
     {
         var (herald, time) = await StartAsync(store);

@@ -36,6 +36,6 @@ public sealed class HttpTransport(SafeHttpSender sender) : IDestinationTransport
             { StatusCode: 429 or 503 } => TransportOutcome.Retryable(result.Outcome, result.Duration, result.RetryAfter),
             _ => TransportOutcome.Retryable(result.Outcome, result.Duration) with { HeraldSide = result.Outcome == Outcomes.RequestError },
         };
-        return outcome with { StatusCode = result.StatusCode, ResponseBody = result.ResponseBody };
+        return outcome with { StatusCode = result.StatusCode, ResponseBody = result.ResponseBody, ResponseHeaders = result.ResponseHeaders };
     }
 }

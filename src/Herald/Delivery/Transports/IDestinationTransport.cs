@@ -63,6 +63,9 @@ public sealed record TransportOutcome(TransportVerdict Verdict, string Outcome, 
     /// <summary>At most the configured bytes of what the destination answered (HTTP response body), for the attempt log.</summary>
     public string? ResponseBody { get; init; }
 
+    /// <summary>What the destination answered in its headers (HTTP), cookies withheld and capped, for the attempt inspector.</summary>
+    public string? ResponseHeaders { get; init; }
+
     /// <summary>How long the destination asked Herald to wait (e.g. HTTP 429/503 Retry-After); the schedule bounds it.</summary>
     public TimeSpan? RetryAfter { get; init; }
 

@@ -25,3 +25,6 @@ CREATE TABLE portal_sessions (
 );
 
 CREATE INDEX ix_portal_sessions_project ON portal_sessions (project_id, created_at);
+
+-- The console's attempt inspector shows each attempt's response headers ("Name: value" lines, at most 4 KiB, cookies withheld).
+ALTER TABLE attempts ADD COLUMN response_headers TEXT NULL;
