@@ -46,7 +46,10 @@ public sealed class ControlsStore(Db db)
             VALUES (@DestinationId, @ProjectId, @Filter, @Template, @RetrySchedule, @TimeoutMs, @RateLimit, @RatePeriodMs, @Ordering, @UpdatedAt)
             ON CONFLICT (destination_id) DO UPDATE SET filter = excluded.filter, template = excluded.template,
                 retry_schedule = excluded.retry_schedule, timeout_ms = excluded.timeout_ms, rate_limit = excluded.rate_limit,
-                rate_period_ms = excluded.rate_period_ms, ordering = excluded.ordering, updated_at = excluded.updated_at
+                rate_period_ms = excluded.rate_period_ms, ordering = excluded.ordering, updated_at = excluded.updated_at,
+                rate_next_at = CASE WHEN COALESCE(destination_controls.rate_limit, -1) <> COALESCE(excluded.rate_limit, -1)
+                    OR COALESCE(destination_controls.rate_period_ms, -1) <> COALESCE(excluded.rate_period_ms, -1)
+                    THEN NULL ELSE destination_controls.rate_next_at END
             """;
         if (connection is not null)
         {

@@ -44,6 +44,7 @@ public static class DestinationsApi
                 Filter = new(request.Filter is not null, request.Filter),
                 RetrySchedule = new(request.RetrySchedule is not null, request.RetrySchedule),
                 Timeout = new(request.Timeout is not null, request.Timeout),
+                RateLimit = new(request.RateLimit is not null, request.RateLimit),
             },
         }, ct);
         if (problem is not null) return problem;
@@ -87,7 +88,10 @@ public static class DestinationsApi
             Headers = new(request.Headers.IsSet, request.Headers.Value),
             Events = request.Events,
             Categories = new(request.Categories.IsSet, request.Categories.Value),
-            Controls = new Controls.ControlsChange { Filter = request.Filter, RetrySchedule = request.RetrySchedule, Timeout = request.Timeout },
+            Controls = new Controls.ControlsChange
+            {
+                Filter = request.Filter, RetrySchedule = request.RetrySchedule, Timeout = request.Timeout, RateLimit = request.RateLimit,
+            },
         }, ct);
         return problem ?? (Results<Ok<DestinationResponse>, ProblemHttpResult>)TypedResults.Ok(await WithControlsAsync(updated!, controls, ct));
     }
