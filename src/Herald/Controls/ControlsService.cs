@@ -25,6 +25,11 @@ public sealed class ControlsService(ControlsStore store, ControlsCache cache, Ra
         if (change.Filter.IsSet) next = next with { Filter = CheckFilter(v, f.Filter, change.Filter.Value) };
         if (change.RetrySchedule.IsSet) next = next with { RetrySchedule = CheckSchedule(v, f.RetrySchedule, change.RetrySchedule.Value) };
         if (change.Timeout.IsSet) next = next with { TimeoutMs = CheckTimeout(v, f.Timeout, change.Timeout.Value) };
+        if (change.Ordering.IsSet)
+        {
+            if (change.Ordering.Value is null or Orderings.Fifo) next = next with { Ordering = change.Ordering.Value };
+            else v.Add(f.Ordering, "must be \"fifo\" (or null for the usual concurrent delivery).");
+        }
         if (change.RateLimit.IsSet)
         {
             var (limit, period) = CheckRate(v, f.RateLimit, change.RateLimit.Value);

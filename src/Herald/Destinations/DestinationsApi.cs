@@ -45,6 +45,7 @@ public static class DestinationsApi
                 RetrySchedule = new(request.RetrySchedule is not null, request.RetrySchedule),
                 Timeout = new(request.Timeout is not null, request.Timeout),
                 RateLimit = new(request.RateLimit is not null, request.RateLimit),
+                Ordering = new(request.Ordering is not null, request.Ordering),
             },
         }, ct);
         if (problem is not null) return problem;
@@ -91,6 +92,7 @@ public static class DestinationsApi
             Controls = new Controls.ControlsChange
             {
                 Filter = request.Filter, RetrySchedule = request.RetrySchedule, Timeout = request.Timeout, RateLimit = request.RateLimit,
+                Ordering = request.Ordering,
             },
         }, ct);
         return problem ?? (Results<Ok<DestinationResponse>, ProblemHttpResult>)TypedResults.Ok(await WithControlsAsync(updated!, controls, ct));

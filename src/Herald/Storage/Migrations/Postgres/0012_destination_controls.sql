@@ -20,3 +20,8 @@ CREATE TABLE destination_controls (
 
 CREATE INDEX ix_destination_controls_project ON destination_controls (project_id);
 CREATE INDEX ix_destination_controls_updated ON destination_controls (updated_at);
+
+-- ordering 'fifo': a destination's oldest pending delivery in publish order (seq, from a sequence taken as each row is
+-- inserted) is the only one that may be sent. The index finds it without sorting the destination's backlog.
+ALTER TABLE deliveries ADD COLUMN seq BIGSERIAL;
+CREATE INDEX ix_deliveries_fifo_head ON deliveries (destination_id, seq) WHERE status = 'pending';

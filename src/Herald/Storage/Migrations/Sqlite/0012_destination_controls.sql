@@ -20,3 +20,7 @@ CREATE TABLE destination_controls (
 
 CREATE INDEX ix_destination_controls_project ON destination_controls (project_id);
 CREATE INDEX ix_destination_controls_updated ON destination_controls (updated_at);
+
+-- ordering 'fifo': a destination's oldest pending delivery (publish order: the row's rowid, which grows with each insert) is the
+-- only one that may be sent. This index finds it without sorting the destination's backlog.
+CREATE INDEX ix_deliveries_fifo_head ON deliveries (destination_id) WHERE status = 'pending';
