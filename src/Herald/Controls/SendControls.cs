@@ -45,7 +45,7 @@ public sealed class ControlsCache(Db db, RetrySchedule schedule, ILogger<Control
             await using var connection = await db.OpenAsync(ct);
             var rows = await connection.QueryAsync<DestinationControls>(new CommandDefinition($"""
                 SELECT {ControlsStore.Columns} FROM destination_controls
-                WHERE template IS NOT NULL OR retry_schedule IS NOT NULL OR timeout_ms IS NOT NULL OR rate_limit IS NOT NULL OR ordering IS NOT NULL
+                WHERE retry_schedule IS NOT NULL OR timeout_ms IS NOT NULL OR rate_limit IS NOT NULL OR ordering IS NOT NULL
                 """, cancellationToken: ct));
             var entries = new Dictionary<string, SendControls>(StringComparer.Ordinal);
             foreach (var row in rows)

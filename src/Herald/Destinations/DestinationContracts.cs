@@ -25,7 +25,7 @@ public sealed record DestinationResponse(
         d.LastDeliveryStatus, Clock.FromMs(d.LastDeliveryAt), Clock.FromMs(d.CreatedAt), Clock.FromMs(d.UpdatedAt),
         d.CircuitState, d.CircuitState == "closed" ? null : Clock.FromMs(d.CircuitReopensAt));
 
-    /// <summary>The destination's delivery controls (filter, template, ...), shown as top-level fields when set; see Controls/.</summary>
+    /// <summary>The destination's delivery controls (filter, retry_schedule, timeout, rate_limit, ordering), shown as top-level fields when set; see Controls/.</summary>
     [System.Text.Json.Serialization.JsonExtensionData]
     public IDictionary<string, object?>? Controls { get; init; }
 }

@@ -13,7 +13,7 @@ public sealed record DestinationInput
     public IReadOnlyList<string>? Categories { get; init; }
     /// <summary>A caller-chosen whsec_ secret; generated for webhooks when absent.</summary>
     public string? SigningSecret { get; init; }
-    /// <summary>Delivery controls (filter, template, retry schedule, time-out, rate limit, ordering); see Controls/.</summary>
+    /// <summary>Delivery controls (filter, retry schedule, time-out, rate limit, ordering); see Controls/.</summary>
     public Controls.ControlsChange? Controls { get; init; }
     public FieldNames Fields { get; init; } = FieldNames.Default;
 }

@@ -299,7 +299,7 @@ public sealed record DestinationChange
     public Optional<IReadOnlyList<string>?> Categories { get; init; }
     /// <summary>The surface making the change (recorded with a new URL; null when the change comes from elsewhere).</summary>
     public string? Surface { get; init; }
-    /// <summary>Delivery controls to change (filter, template, retry schedule, time-out, rate limit, ordering); see Controls/.</summary>
+    /// <summary>Delivery controls to change (filter, retry schedule, time-out, rate limit, ordering); see Controls/.</summary>
     public Controls.ControlsChange? Controls { get; init; }
     public ChangeFieldNames Fields { get; init; } = ChangeFieldNames.Default;
 }
