@@ -45,6 +45,7 @@ public static partial class OpenApiConventions
         [typeof(CreateConnectorRequest)] = ["type", "name", "config"],
         [typeof(RegisterWebhookRequest)] = ["url"],
         [typeof(InstallRequest)] = ["listing_slug", "url"],
+        [typeof(Controls.TryEventRequest)] = ["event"],
     };
 
     internal static readonly IReadOnlyDictionary<string, string> TagDescriptions = new Dictionary<string, string>
