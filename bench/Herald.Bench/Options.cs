@@ -1,8 +1,9 @@
 namespace Herald.Bench;
 
-/// <summary>Command line: --store sqlite|postgres --events N --destinations K --concurrency C [--postgres CS] [--out FILE] [--drill].</summary>
+/// <summary>Command line: --store sqlite|postgres --events N --destinations K --concurrency C [--postgres CS] [--out FILE] [--drill] [--filtered F].</summary>
 public sealed record BenchOptions(string Store, int Events, int Destinations, int Concurrency, string? Postgres, string? Out, bool Drill,
-    IReadOnlyDictionary<string, string> Settings, bool IngestOnly = false, int Publishers = 64, bool Drain = true, bool DrainOnly = false)
+    IReadOnlyDictionary<string, string> Settings, bool IngestOnly = false, int Publishers = 64, bool Drain = true, bool DrainOnly = false,
+    int Filtered = 0)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -27,6 +28,8 @@ public sealed record BenchOptions(string Store, int Events, int Destinations, in
             // --no-drain: skip the backlog phases (delivery off, then delivery alone).
             !args.Contains("--no-drain"),
             // --drain-only: skip the live and paced phases; only the backlog (delivery off) and its drain (delivery alone).
-            args.Contains("--drain-only"));
+            args.Contains("--drain-only"),
+            // --filtered F: F more destinations whose payload filter no event matches (fan-out evaluates them all, sends nothing).
+            int.Parse(Get("--filtered", "0")));
     }
 }
