@@ -41,6 +41,7 @@ public static class Benchmark
         using var client = node.Client();
         foreach (var receiverPort in receivers.Ports)
             (await client.PostAsJsonAsync("/v1/destinations", new { kind = "webhook", url = $"http://127.0.0.1:{receiverPort}/hook" })).EnsureSuccessStatusCode();
+        if (o.Filtered > 0) await AddFilteredAsync(client, receivers.Ports[0], o.Filtered);
 
         if (o.DrainOnly)
         {
@@ -57,7 +58,7 @@ public static class Benchmark
         Console.WriteLine($"warm-up: {warmup:N0} events");
         await Parallel.ForEachAsync(Enumerable.Range(0, warmup), new ParallelOptions { MaxDegreeOfParallelism = o.Publishers }, async (i, ct) =>
         {
-            if ((await PublishAsync(client, -1 - i, ct)).Status != 202) throw new HttpRequestException("warm-up publish failed");
+            if ((await PublishAsync(client, -1 - i, ct)).Status is var status && status != 202) throw new HttpRequestException($"warm-up publish answered {status}");
         });
         var warmupDeadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 60;
         while (!o.IngestOnly && receivers.FirstSeen.Count < (long)warmup * o.Destinations && Stopwatch.GetTimestamp() < warmupDeadline)
@@ -187,6 +188,27 @@ public static class Benchmark
         if (at < 0) return ((int)response.StatusCode, "");
         var rest = bytes.AsSpan(at + IdProperty.Length);
         return ((int)response.StatusCode, Encoding.UTF8.GetString(rest[..rest.IndexOf((byte)'"')]));
+    }
+
+    /// <summary>
+    /// Destinations subscribed to the benchmark's events whose payload filter none of them matches (amount_usd is 41.2): every
+    /// publish evaluates each filter at fan-out, and none gets a delivery, so the delivered counts stay those of the K receivers.
+    /// </summary>
+    private static async Task AddFilteredAsync(HttpClient client, int receiverPort, int count)
+    {
+        Console.WriteLine($"creating {count:N0} filtered destinations");
+        for (var i = 0; i < count; i++)
+        {
+            var filter = new Dictionary<string, object>
+            {
+                // The two that hold first, so each filter is read to its end.
+                ["data.customer"] = new Dictionary<string, object> { ["$prefix"] = "cus_" },
+                ["categories"] = new Dictionary<string, object> { ["$in"] = new[] { "shop", "billing" } },
+                ["data.amount_usd"] = new Dictionary<string, object> { ["$gte"] = 100 + i },
+            };
+            (await client.PostAsJsonAsync("/v1/destinations",
+                new { kind = "webhook", url = $"http://127.0.0.1:{receiverPort}/filtered", events = new[] { "db.insert" }, filter })).EnsureSuccessStatusCode();
+        }
     }
 
     public static byte[] SampleBody(int i) => Encoding.UTF8.GetBytes(

@@ -2,11 +2,11 @@ namespace Herald.Bench;
 
 /// <summary>
 /// Command line: --store sqlite|postgres --events N --destinations K --concurrency C [--postgres CS] [--out FILE] [--drill]
-/// [--target rabbitmq --rabbitmq amqp://user:pass@host:port/vhost].
+/// [--target rabbitmq --rabbitmq amqp://user:pass@host:port/vhost] [--filtered F].
 /// </summary>
 public sealed record BenchOptions(string Store, int Events, int Destinations, int Concurrency, string? Postgres, string? Out, bool Drill,
     IReadOnlyDictionary<string, string> Settings, bool IngestOnly = false, int Publishers = 64, bool Drain = true, bool DrainOnly = false,
-    string Target = "http", string? RabbitMqUrl = null)
+    string Target = "http", string? RabbitMqUrl = null, int Filtered = 0)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -35,6 +35,8 @@ public sealed record BenchOptions(string Store, int Events, int Destinations, in
             args.Contains("--drain-only"),
             // --target rabbitmq: the drain to HTTP receivers, then to RabbitMQ (--rabbitmq URL), side by side.
             Get("--target", "http"),
-            args.Contains("--rabbitmq") ? Get("--rabbitmq", "") : Environment.GetEnvironmentVariable("HERALD_BENCH_RABBITMQ"));
+            args.Contains("--rabbitmq") ? Get("--rabbitmq", "") : Environment.GetEnvironmentVariable("HERALD_BENCH_RABBITMQ"),
+            // --filtered F: F more destinations whose payload filter no event matches (fan-out evaluates them all, sends nothing).
+            int.Parse(Get("--filtered", "0")));
     }
 }

@@ -46,6 +46,7 @@ public static partial class OpenApiConventions
         [typeof(RegisterWebhookRequest)] = ["url"],
         [typeof(InstallRequest)] = ["listing_slug", "url"],
         [typeof(Sources.CreateSourceRequest)] = ["kind", "secret"],
+        [typeof(Controls.TryEventRequest)] = ["event"],
     };
 
     internal static readonly IReadOnlyDictionary<string, string> TagDescriptions = new Dictionary<string, string>

@@ -10,7 +10,7 @@ namespace Herald.Controls;
 /// caller's <see cref="Validation"/> under the path of the field that was sent (e.g. <c>filter.data.amount.$gtee</c>), so a
 /// destination and its controls are refused together and nothing is stored.
 /// </summary>
-public sealed class ControlsService(ControlsStore store, ControlsCache cache, TimeProvider time)
+public sealed class ControlsService(ControlsStore store, ControlsCache cache, RateGate rates, TimeProvider time)
 {
     /// <summary>
     /// The controls a destination will have after <paramref name="change"/> (null: none at all, or nothing to write when there
@@ -25,6 +25,16 @@ public sealed class ControlsService(ControlsStore store, ControlsCache cache, Ti
         if (change.Filter.IsSet) next = next with { Filter = CheckFilter(v, f.Filter, change.Filter.Value) };
         if (change.RetrySchedule.IsSet) next = next with { RetrySchedule = CheckSchedule(v, f.RetrySchedule, change.RetrySchedule.Value) };
         if (change.Timeout.IsSet) next = next with { TimeoutMs = CheckTimeout(v, f.Timeout, change.Timeout.Value) };
+        if (change.Ordering.IsSet)
+        {
+            if (change.Ordering.Value is null or Orderings.Fifo) next = next with { Ordering = change.Ordering.Value };
+            else v.Add(f.Ordering, "must be \"fifo\" (or null for the usual concurrent delivery).");
+        }
+        if (change.RateLimit.IsSet)
+        {
+            var (limit, period) = CheckRate(v, f.RateLimit, change.RateLimit.Value);
+            next = next with { RateLimit = limit, RatePeriodMs = period };
+        }
         return next with { UpdatedAt = time.NowMs() };
     }
 
@@ -46,6 +56,30 @@ public sealed class ControlsService(ControlsStore store, ControlsCache cache, Ti
             return null;
         }
         return string.Join(",", schedule.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    public const int MaxPerSecond = 1000;
+    public const int MaxPerMinute = 60_000;
+
+    private static (int? Limit, long? PeriodMs) CheckRate(Validation v, string field, RateLimitInput? rate)
+    {
+        if (rate is null) return (null, null);
+        if ((rate.PerSecond is null) == (rate.PerMinute is null))
+        {
+            v.Add(field, "must give one of per_second or per_minute, such as {\"per_second\": 5}.");
+            return (null, null);
+        }
+        if (rate.PerSecond is { } perSecond)
+        {
+            if (perSecond is >= 1 and <= MaxPerSecond) return (perSecond, 1000);
+            v.Add($"{field}.per_second", $"must be 1 to {MaxPerSecond}.");
+        }
+        if (rate.PerMinute is { } perMinute)
+        {
+            if (perMinute is >= 1 and <= MaxPerMinute) return (perMinute, 60_000);
+            v.Add($"{field}.per_minute", $"must be 1 to {MaxPerMinute}.");
+        }
+        return (null, null);
     }
 
     public const int MinTimeoutMs = 1000;
@@ -74,6 +108,7 @@ public sealed class ControlsService(ControlsStore store, ControlsCache cache, Ti
     {
         await store.SaveAsync(controls, ct, connection, tx);
         cache.Changed(controls);
+        rates.Forget(controls.DestinationId);
     }
 
     public Task<DestinationControls?> GetAsync(string destinationId, CancellationToken ct) => store.GetAsync(destinationId, ct);

@@ -8,6 +8,10 @@ public static class ControlsServices
         services.AddSingleton<ControlsService>();
         services.AddSingleton<FanOutControls>();
         services.AddSingleton<ControlsCache>();
+        // Rate slots: shared through the store on PostgreSQL (every node), in memory on SQLite (one node).
+        services.AddSingleton<RateGate>(provider => provider.GetRequiredService<Storage.Db>().Kind == Storage.StoreKind.Postgres
+            ? new StoreRateGate(provider.GetRequiredService<Storage.Db>(), provider.GetRequiredService<Storage.StoreClock>())
+            : new MemoryRateGate(provider.GetRequiredService<Storage.StoreClock>()));
         return services;
     }
 }

@@ -8,7 +8,7 @@ namespace Herald.Controls;
 public sealed class ControlsStore(Db db)
 {
     public const string Columns = """
-        destination_id AS DestinationId, project_id AS ProjectId, filter AS Filter, template AS Template, retry_schedule AS RetrySchedule,
+        destination_id AS DestinationId, project_id AS ProjectId, filter AS Filter, retry_schedule AS RetrySchedule,
         timeout_ms AS TimeoutMs, rate_limit AS RateLimit, rate_period_ms AS RatePeriodMs, ordering AS Ordering, updated_at AS UpdatedAt
         """;
 
@@ -41,12 +41,15 @@ public sealed class ControlsStore(Db db)
     public async Task SaveAsync(DestinationControls c, CancellationToken ct, DbConnection? connection = null, DbTransaction? tx = null)
     {
         const string sql = """
-            INSERT INTO destination_controls (destination_id, project_id, filter, template, retry_schedule, timeout_ms, rate_limit, rate_period_ms,
+            INSERT INTO destination_controls (destination_id, project_id, filter, retry_schedule, timeout_ms, rate_limit, rate_period_ms,
                 ordering, updated_at)
-            VALUES (@DestinationId, @ProjectId, @Filter, @Template, @RetrySchedule, @TimeoutMs, @RateLimit, @RatePeriodMs, @Ordering, @UpdatedAt)
-            ON CONFLICT (destination_id) DO UPDATE SET filter = excluded.filter, template = excluded.template,
+            VALUES (@DestinationId, @ProjectId, @Filter, @RetrySchedule, @TimeoutMs, @RateLimit, @RatePeriodMs, @Ordering, @UpdatedAt)
+            ON CONFLICT (destination_id) DO UPDATE SET filter = excluded.filter,
                 retry_schedule = excluded.retry_schedule, timeout_ms = excluded.timeout_ms, rate_limit = excluded.rate_limit,
-                rate_period_ms = excluded.rate_period_ms, ordering = excluded.ordering, updated_at = excluded.updated_at
+                rate_period_ms = excluded.rate_period_ms, ordering = excluded.ordering, updated_at = excluded.updated_at,
+                rate_next_at = CASE WHEN COALESCE(destination_controls.rate_limit, -1) <> COALESCE(excluded.rate_limit, -1)
+                    OR COALESCE(destination_controls.rate_period_ms, -1) <> COALESCE(excluded.rate_period_ms, -1)
+                    THEN NULL ELSE destination_controls.rate_next_at END
             """;
         if (connection is not null)
         {

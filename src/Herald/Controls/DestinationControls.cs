@@ -5,7 +5,7 @@ namespace Herald.Controls;
 
 /// <summary>
 /// A destination's delivery controls, kept in their own table (destination_controls) beside the destination: a payload filter,
-/// a message template, a retry schedule and timeout of its own, a rate limit and FIFO ordering. Null means "as usual".
+/// a retry schedule and timeout of its own, a rate limit and FIFO ordering. Null means "as usual".
 /// </summary>
 public sealed record DestinationControls
 {
@@ -13,8 +13,6 @@ public sealed record DestinationControls
     public required string ProjectId { get; init; }
     /// <summary>The payload filter as compact JSON (see <see cref="EventFilter"/>).</summary>
     public string? Filter { get; init; }
-    /// <summary>A Liquid template: the message text for chat kinds, the whole JSON body for webhooks and Zapier.</summary>
-    public string? Template { get; init; }
     /// <summary>Retry steps such as "10s,1m,10m,1h" (instead of Herald:Delivery:RetrySchedule).</summary>
     public string? RetrySchedule { get; init; }
     /// <summary>Per-attempt time-out, 1-30 s (instead of Herald:Delivery:Timeout).</summary>
@@ -35,7 +33,6 @@ public sealed record DestinationControls
     {
         var view = new JsonObject();
         if (Filter is not null) view["filter"] = JsonNode.Parse(Filter);
-        if (Template is not null) view["template"] = Template;
         if (RetrySchedule is not null) view["retry_schedule"] = RetrySchedule;
         if (TimeoutMs is { } timeout) view["timeout"] = timeout / 1000.0;
         if (RateLimit is { } limit)
@@ -54,14 +51,13 @@ public static class Orderings
 public sealed record ControlsChange
 {
     public Optional<JsonObject?> Filter { get; init; }
-    public Optional<string?> Template { get; init; }
     public Optional<string?> RetrySchedule { get; init; }
     public Optional<JsonNode?> Timeout { get; init; }
     public Optional<RateLimitInput?> RateLimit { get; init; }
     public Optional<string?> Ordering { get; init; }
     public ControlsFields Fields { get; init; } = ControlsFields.Default;
 
-    public bool Any => Filter.IsSet || Template.IsSet || RetrySchedule.IsSet || Timeout.IsSet || RateLimit.IsSet || Ordering.IsSet;
+    public bool Any => Filter.IsSet || RetrySchedule.IsSet || Timeout.IsSet || RateLimit.IsSet || Ordering.IsSet;
 
     /// <summary>Only a filter, as the seed surfaces offer it (filters.data, or a webhook's filter).</summary>
     public static ControlsChange? OnlyFilter(bool isSet, JsonObject? filter, string field) =>
@@ -72,7 +68,7 @@ public sealed record ControlsChange
 public sealed record RateLimitInput(int? PerSecond, int? PerMinute);
 
 /// <summary>How the caller's surface names each control, so a problem names the field that was sent.</summary>
-public sealed record ControlsFields(string Filter, string Template, string RetrySchedule, string Timeout, string RateLimit, string Ordering)
+public sealed record ControlsFields(string Filter, string RetrySchedule, string Timeout, string RateLimit, string Ordering)
 {
-    public static readonly ControlsFields Default = new("filter", "template", "retry_schedule", "timeout", "rate_limit", "ordering");
+    public static readonly ControlsFields Default = new("filter", "retry_schedule", "timeout", "rate_limit", "ordering");
 }

@@ -162,24 +162,24 @@ public sealed class EventFilter
             {
                 case "$eq" or "$ne":
                     if (path.IsOccurredAt && Instant(operand) is null) return Fail(at, "must be a date-time such as 2026-01-31T12:00:00Z.");
-                    return new Test(op, Element(operand), Instant(operand));
+                    return new Test(op, Element(operand), path.IsOccurredAt ? Instant(operand) : null, path.IsOccurredAt);
                 case "$in" or "$nin":
                     if (operand is not JsonArray { Count: <= MaxListLength } values) return Fail(at, $"must be an array of at most {MaxListLength} values.");
                     if (path.IsOccurredAt && values.Any(v => Instant(v) is null)) return Fail(at, "must list date-times such as 2026-01-31T12:00:00Z.");
-                    return new Test(op, Element(operand), null);
+                    return new Test(op, Element(operand), null, path.IsOccurredAt);
                 case "$gt" or "$gte" or "$lt" or "$lte":
                     if (path.IsOccurredAt)
-                        return Instant(operand) is { } instant ? new Test(op, Element(operand), instant) : Fail(at, "must be a date-time such as 2026-01-31T12:00:00Z.");
-                    if (operand is JsonValue v && (v.GetValueKind() is JsonValueKind.Number or JsonValueKind.String)) return new Test(op, Element(operand), null);
+                        return Instant(operand) is { } instant ? new Test(op, Element(operand), instant, true) : Fail(at, "must be a date-time such as 2026-01-31T12:00:00Z.");
+                    if (operand is JsonValue v && (v.GetValueKind() is JsonValueKind.Number or JsonValueKind.String)) return new Test(op, Element(operand), null, false);
                     return Fail(at, "must be a number or a string.");
                 case "$exists":
-                    if (operand is JsonValue b && b.GetValueKind() is JsonValueKind.True or JsonValueKind.False) return new Test(op, Element(operand), null);
+                    if (operand is JsonValue b && b.GetValueKind() is JsonValueKind.True or JsonValueKind.False) return new Test(op, Element(operand), null, false);
                     return Fail(at, "must be true or false.");
                 case "$prefix" or "$suffix":
-                    if (operand is JsonValue s && s.GetValueKind() == JsonValueKind.String) return new Test(op, Element(operand), null);
+                    if (operand is JsonValue s && s.GetValueKind() == JsonValueKind.String) return new Test(op, Element(operand), null, false);
                     return Fail(at, "must be a string.");
                 case "$contains":
-                    if (operand is null or JsonValue) return new Test(op, Element(operand), null);
+                    if (operand is null or JsonValue) return new Test(op, Element(operand), null, false);
                     return Fail(at, "must be a string, number, boolean or null.");
                 default:
                     return Fail(at, "is not an operator.");
@@ -260,38 +260,55 @@ public sealed class EventFilter
         public bool MatchesValue(bool found, JsonElement value) => !inner.MatchesValue(found, value);
     }
 
-    private sealed class Test(string op, JsonElement operand, DateTimeOffset? instant) : Node
+    /// <summary>One operator with its operand, prepared at parse time (operand strings and, for occurred_at, instants).</summary>
+    private sealed class Test : Node
     {
+        private readonly string _op;
+        private readonly JsonElement _operand;
+        private readonly DateTimeOffset? _instant;
+        private readonly string? _text;
+        private readonly (JsonElement Value, DateTimeOffset? Instant)[] _list = [];
+
+        public Test(string op, JsonElement operand, DateTimeOffset? instant, bool instants)
+        {
+            _op = op;
+            _operand = operand;
+            _instant = instant;
+            _text = operand.ValueKind == JsonValueKind.String ? operand.GetString() : null;
+            if (operand.ValueKind == JsonValueKind.Array)
+                _list = operand.EnumerateArray().Select(o => (o, instants ? FilterInstant(o) : null)).ToArray();
+        }
+
         public override bool Matches(FilterEvent e) => throw new InvalidOperationException("A test runs on a path's value.");
 
         public bool Matches(bool found, JsonElement value)
         {
-            switch (op)
+            switch (_op)
             {
-                case "$exists": return found == operand.GetBoolean();
-                case "$ne": return !found || !EqualsOperand(value, operand, instant);
+                case "$exists": return found == _operand.GetBoolean();
+                case "$ne": return !found || !EqualsOperand(value, _operand, _instant);
                 case "$nin":
                     if (!found) return true;
-                    foreach (var o in operand.EnumerateArray()) if (EqualsOperand(value, o, FilterInstant(o))) return false;
+                    foreach (var (o, at) in _list) if (EqualsOperand(value, o, at)) return false;
                     return true;
             }
             if (!found) return false;
-            switch (op)
+            switch (_op)
             {
-                case "$eq": return EqualsOperand(value, operand, instant);
+                case "$eq": return EqualsOperand(value, _operand, _instant);
                 case "$in":
-                    foreach (var o in operand.EnumerateArray()) if (EqualsOperand(value, o, FilterInstant(o))) return true;
+                    foreach (var (o, at) in _list) if (EqualsOperand(value, o, at)) return true;
                     return false;
                 case "$gt" or "$gte" or "$lt" or "$lte":
-                    var c = Compare(value, operand, instant);
-                    return c is { } cmp && op switch { "$gt" => cmp > 0, "$gte" => cmp >= 0, "$lt" => cmp < 0, _ => cmp <= 0 };
-                case "$prefix": return value.ValueKind == JsonValueKind.String && value.GetString()!.StartsWith(operand.GetString()!, StringComparison.Ordinal);
-                case "$suffix": return value.ValueKind == JsonValueKind.String && value.GetString()!.EndsWith(operand.GetString()!, StringComparison.Ordinal);
+                    var c = Compare(value, _operand, _instant);
+                    return c is { } cmp && _op switch { "$gt" => cmp > 0, "$gte" => cmp >= 0, "$lt" => cmp < 0, _ => cmp <= 0 };
+                case "$prefix": return value.ValueKind == JsonValueKind.String && value.GetString()!.StartsWith(_text!, StringComparison.Ordinal);
+                case "$suffix": return value.ValueKind == JsonValueKind.String && value.GetString()!.EndsWith(_text!, StringComparison.Ordinal);
                 case "$contains":
                     if (value.ValueKind == JsonValueKind.String)
-                        return operand.ValueKind == JsonValueKind.String && value.GetString()!.Contains(operand.GetString()!, StringComparison.Ordinal);
+                        return _text is not null && value.GetString()!.Contains(_text, StringComparison.Ordinal);
                     if (value.ValueKind == JsonValueKind.Array)
-                        foreach (var item in value.EnumerateArray()) if (JsonEquals(item, operand)) return true;
+                        foreach (var item in value.EnumerateArray()) if (JsonEquals(item, _operand)) return true;
                     return false;
                 default: return false;
             }

@@ -5,8 +5,8 @@ using Herald.Storage;
 
 namespace Herald.Controls;
 
-/// <summary>What sending to a destination needs from its controls, parsed once: its own retry schedule and time-out.</summary>
-public sealed record SendControls(string DestinationId, RetrySchedule? Schedule, TimeSpan? Timeout);
+/// <summary>What sending to a destination needs from its controls, parsed once: its own retry schedule, time-out and rate limit.</summary>
+public sealed record SendControls(string DestinationId, RetrySchedule? Schedule, TimeSpan? Timeout, RateSpec? Rate);
 
 /// <summary>
 /// The senders' copy of the controls that shape a send (everything but the filter, which fan-out reads in its transaction).
@@ -23,10 +23,12 @@ public sealed class ControlsCache(Db db, RetrySchedule schedule, ILogger<Control
 
     public async ValueTask<SendControls?> GetAsync(string destinationId, CancellationToken ct)
     {
-        if (Environment.TickCount64 - Interlocked.Read(ref _loadedAt) > RefreshInterval.TotalMilliseconds) await RefreshAsync(ct);
+        if (Stale) await RefreshAsync(ct);
         if (_local.TryGetValue(destinationId, out var local)) return local;
         return _entries.GetValueOrDefault(destinationId);
     }
+
+    private bool Stale => Interlocked.Read(ref _loadedAt) is var at && (at == long.MinValue || Environment.TickCount64 - at > RefreshInterval.TotalMilliseconds);
 
     /// <summary>A save on this node: applies at once (and is kept until the next reload shows it).</summary>
     public void Changed(DestinationControls c) => _local[c.DestinationId] = Build(c);
@@ -38,12 +40,12 @@ public sealed class ControlsCache(Db db, RetrySchedule schedule, ILogger<Control
         if (!await _refreshing.WaitAsync(first ? Timeout.InfiniteTimeSpan : TimeSpan.Zero, ct)) return;
         try
         {
-            if (Environment.TickCount64 - Interlocked.Read(ref _loadedAt) <= RefreshInterval.TotalMilliseconds) return;
+            if (!Stale) return;
             var started = Environment.TickCount64;
             await using var connection = await db.OpenAsync(ct);
             var rows = await connection.QueryAsync<DestinationControls>(new CommandDefinition($"""
                 SELECT {ControlsStore.Columns} FROM destination_controls
-                WHERE template IS NOT NULL OR retry_schedule IS NOT NULL OR timeout_ms IS NOT NULL OR rate_limit IS NOT NULL OR ordering IS NOT NULL
+                WHERE retry_schedule IS NOT NULL OR timeout_ms IS NOT NULL OR rate_limit IS NOT NULL OR ordering IS NOT NULL
                 """, cancellationToken: ct));
             var entries = new Dictionary<string, SendControls>(StringComparer.Ordinal);
             foreach (var row in rows)
@@ -65,8 +67,9 @@ public sealed class ControlsCache(Db db, RetrySchedule schedule, ILogger<Control
     private SendControls? Build(DestinationControls c)
     {
         var steps = c.RetrySchedule is null ? null : RetrySchedule.Parse(c.RetrySchedule);
-        if (steps is null && c.TimeoutMs is null) return null;
+        var rate = c is { RateLimit: { } limit and > 0, RatePeriodMs: { } period and > 0 } ? new RateSpec(limit, period) : null;
+        if (steps is null && c.TimeoutMs is null && rate is null) return null;
         return new SendControls(c.DestinationId, steps is null ? null : schedule.WithSteps(steps),
-            c.TimeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null);
+            c.TimeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null, rate);
     }
 }

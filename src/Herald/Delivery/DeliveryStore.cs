@@ -34,24 +34,26 @@ public sealed class DeliveryStore(Db db, TimeProvider time, StoreClock clock)
         CancellationToken ct)
     {
         var (clockNow, clockSkew) = clock.Args();
-        List<(string Id, string State)> open;
+        List<(string Id, string State, string? Ordering)> open;
         await using (var read = await db.OpenAsync(ct))
         {
-            open = (await read.QueryAsync<(string Id, string State)>(new CommandDefinition($"""
-                SELECT id, circuit_state FROM destinations
-                WHERE status = 'active' AND (circuit_state = 'closed' OR circuit_reopens_at <= {db.Now}) ORDER BY id
+            open = (await read.QueryAsync<(string Id, string State, string? Ordering)>(new CommandDefinition($"""
+                SELECT d.id, d.circuit_state, c.ordering FROM destinations d LEFT JOIN destination_controls c ON c.destination_id = d.id
+                WHERE d.status = 'active' AND (d.circuit_state = 'closed' OR d.circuit_reopens_at <= {db.Now}) ORDER BY d.id
                 """, new { clockNow, clockSkew }, cancellationToken: ct))).ToList();
         }
         var candidates = new List<(string Id, int Cap, bool Probe)>(open.Count);
+        var fifo = new List<(string Id, bool Probe)>(); // ordering "fifo": only the oldest pending delivery, one at a time (Controls/)
         for (var i = 0; i < open.Count; i++)
         {
-            var (id, state) = open[(i + rotate % Math.Max(open.Count, 1) + open.Count) % open.Count];
+            var (id, state, ordering) = open[(i + rotate % Math.Max(open.Count, 1) + open.Count) % open.Count];
             var room = headroom(id);
             if (room <= 0) continue;
             var probe = state != CircuitStates.Closed;
-            candidates.Add((id, probe ? 1 : room, probe));
+            if (ordering == Controls.Orderings.Fifo) fifo.Add((id, probe));
+            else candidates.Add((id, probe ? 1 : room, probe));
         }
-        if (candidates.Count == 0) return [];
+        if (candidates.Count == 0 && fifo.Count == 0) return [];
 
         await using var scope = db.Kind == StoreKind.Postgres ? await db.BeginWriteAsync(ct, Durability.Deferred) : null;
         var now = scope is null ? clockNow : await scope.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
@@ -69,6 +71,17 @@ public sealed class DeliveryStore(Db db, TimeProvider time, StoreClock clock)
                 LIMIT @take
                 """, new { dests = candidates.Select(c => c.Id).ToArray(), caps = candidates.Select(c => c.Cap).ToArray(), now, take },
                 scope.Transaction, cancellationToken: ct)));
+            if (fifo.Count > 0 && picked.Count < take)
+                picked.AddRange((await scope.Connection.QueryAsync<(string Id, string DestinationId)>(new CommandDefinition("""
+                    SELECT h.id, x.dest FROM unnest(@fifo) AS x(dest)
+                    CROSS JOIN LATERAL (
+                        SELECT id, next_attempt_at, lease_expires_at FROM deliveries
+                        WHERE destination_id = x.dest AND status = 'pending' ORDER BY seq LIMIT 1) h
+                    WHERE h.next_attempt_at <= @now AND (h.lease_expires_at IS NULL OR h.lease_expires_at < @now)
+                      AND NOT EXISTS (SELECT 1 FROM deliveries o
+                          WHERE o.destination_id = x.dest AND o.status = 'pending' AND o.lease_expires_at >= @now)
+                    LIMIT @left
+                    """, new { fifo = fifo.Select(f => f.Id).ToArray(), now, left = take - picked.Count }, scope.Transaction, cancellationToken: ct))));
         }
         else
         {
@@ -85,18 +98,40 @@ public sealed class DeliveryStore(Db db, TimeProvider time, StoreClock clock)
             var cap = seek.Parameters.Add("$cap", Microsoft.Data.Sqlite.SqliteType.Integer);
             foreach (var c in candidates)
             {
+                if (picked.Count >= take) break;
                 destination.Value = c.Id;
                 cap.Value = Math.Min(c.Cap, take - picked.Count);
                 await using var reader = await seek.ExecuteReaderAsync(ct);
                 while (await reader.ReadAsync(ct)) picked.Add((reader.GetString(0), c.Id));
-                if (picked.Count >= take) break;
+            }
+            if (fifo.Count > 0)
+            {
+                // Publish order is the rowid (it grows with each insert).
+                await using var head = read.CreateCommand();
+                head.CommandText = """
+                    SELECT h.id FROM (
+                        SELECT id, next_attempt_at, lease_expires_at FROM deliveries INDEXED BY ix_deliveries_fifo_head
+                        WHERE destination_id = $destination AND status = 'pending' ORDER BY rowid LIMIT 1) h
+                    WHERE h.next_attempt_at <= $now AND (h.lease_expires_at IS NULL OR h.lease_expires_at < $now)
+                      AND NOT EXISTS (SELECT 1 FROM deliveries o
+                          WHERE o.destination_id = $destination AND o.status = 'pending' AND o.lease_expires_at >= $now)
+                    """;
+                var headOf = head.Parameters.Add("$destination", Microsoft.Data.Sqlite.SqliteType.Text);
+                head.Parameters.AddWithValue("$now", now);
+                foreach (var f in fifo)
+                {
+                    if (picked.Count >= take) break;
+                    headOf.Value = f.Id;
+                    if (await head.ExecuteScalarAsync(ct) is string id) picked.Add((id, f.Id));
+                }
             }
         }
         if (picked.Count == 0) return [];
 
         await using var write = scope ?? await db.BeginWriteAsync(ct, Durability.Deferred);
         // A probe is taken by one node only: the one that moves the circuit to half_open (its reopens_at becomes the probe's deadline).
-        foreach (var probe in candidates.Where(c => c.Probe).Select(c => c.Id).Intersect(picked.Select(p => p.DestinationId)).ToList())
+        foreach (var probe in candidates.Where(c => c.Probe).Select(c => c.Id).Concat(fifo.Where(f => f.Probe).Select(f => f.Id))
+                     .Intersect(picked.Select(p => p.DestinationId)).ToList())
         {
             var won = await write.Connection.ExecuteAsync(new CommandDefinition("""
                 UPDATE destinations SET circuit_state = 'half_open', circuit_reopens_at = @deadline

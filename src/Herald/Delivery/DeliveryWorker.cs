@@ -25,7 +25,7 @@ namespace Herald.Delivery;
 /// </summary>
 public sealed class DeliveryWorker(
     DeliveryStore store, DispatchLanes lanes, DeliverySender sender, RetrySchedule schedule, DeliverySignal signal, EventPublisher publisher,
-    Observability.HeraldMetrics metrics, Controls.ControlsCache controls,
+    Observability.HeraldMetrics metrics, Controls.ControlsCache controls, Controls.RateGate rates,
     IOptions<HeraldOptions> options, TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
 {
     private readonly DeliveryOptions _options = options.Value.Delivery;
@@ -226,6 +226,16 @@ public sealed class DeliveryWorker(
             return;
         }
 
+        // A rate-limited destination: the send waits for its slot (not counted as a try); a longer wait defers the delivery.
+        var (go, deferUntil) = await RateTurnAsync(delivery);
+        if (!go)
+        {
+            if (deferUntil is { } until)
+                await _outcomes.Writer.WriteAsync(new DeliveryOutcome(delivery, "rate_limited", null, time.GetUtcNow().ToUnixTimeMilliseconds(), 0, null,
+                    Attempted: false, DeliveryStatuses.Pending, null, false, DeferUntil: until), CancellationToken.None);
+            return; // no deferral: shutdown began while it waited, and its lease is handed back
+        }
+
         var pool = lane.Degraded ? _degraded : _healthy;
         try
         {
@@ -325,6 +335,7 @@ public sealed class DeliveryWorker(
             return new DeliveryOutcome(delivery, result.Outcome, result.StatusCode, started, duration, result.ResponseBody, true,
                 DeliveryStatuses.Delivered, null, false) { ResponseHeaders = result.ResponseHeaders };
 
+        if (result.StatusCode == 429) await SlowDownAsync(destination.Id, result.RetryAfter);
         var delay = result.Verdict == Transports.TransportVerdict.Final ? null : (await ScheduleOfAsync(destination.Id)).NextDelay(attempt, result.RetryAfter);
         return new DeliveryOutcome(delivery, result.Outcome, result.StatusCode, started, duration, result.ResponseBody, true,
             delay is null ? DeliveryStatuses.Failed : DeliveryStatuses.Pending,
@@ -335,6 +346,53 @@ public sealed class DeliveryWorker(
             DisableReason = result.DisableReason,
             ResponseHeaders = result.ResponseHeaders,
         };
+    }
+
+    /// <summary>The longest a send waits in its lane for a rate slot; a later slot defers the delivery in the store.</summary>
+    public static readonly TimeSpan MaxRateWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Go: send now (no rate limit, or its slot was taken). Otherwise DeferUntil (store clock) when the next slot is further off
+    /// than <see cref="MaxRateWait"/>, or null when shutdown began while it waited.
+    /// </summary>
+    private async Task<(bool Go, long? DeferUntil)> RateTurnAsync(ClaimedDelivery delivery)
+    {
+        try
+        {
+            if ((await controls.GetAsync(delivery.DestinationId, CancellationToken.None))?.Rate is not { } rate) return (true, null);
+            while (true)
+            {
+                if (_stopping) return (false, null);
+                if (await rates.TryTakeAsync(delivery.DestinationId, rate, CancellationToken.None) is not { } next) return (true, null);
+                var wait = next - rates.Now;
+                if (wait > MaxRateWait.TotalMilliseconds) return (false, next);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(1, wait)), time, _abandon.Token);
+            }
+        }
+        catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
+        {
+            return (false, null);
+        }
+        catch (Exception e)
+        {
+            // The slot could not be read: the delivery waits a little rather than risk going over the limit.
+            logger.LogWarning("Taking a rate slot for {DestinationId} failed ({Error}); its delivery waits.", delivery.DestinationId, e.GetType().Name);
+            return (false, rates.Now + (long)MaxRateWait.TotalMilliseconds);
+        }
+    }
+
+    /// <summary>A 429 from a rate-limited destination lowers its rate for a while (see <see cref="Controls.RateGate"/>).</summary>
+    private async Task SlowDownAsync(string destinationId, TimeSpan? retryAfter)
+    {
+        try
+        {
+            if ((await controls.GetAsync(destinationId, CancellationToken.None))?.Rate is not null)
+                await rates.SlowDownAsync(destinationId, retryAfter, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Lowering the rate of {DestinationId} after a 429 failed ({Error}).", destinationId, e.GetType().Name);
+        }
     }
 
     /// <summary>The destination's own retry_schedule control, else Herald:Delivery:RetrySchedule.</summary>

@@ -10,7 +10,7 @@ namespace Herald.Destinations;
 public sealed record CreateDestinationRequest(
     string? Kind, string? Name, string? Url, string? Method, Dictionary<string, string>? Headers,
     List<string>? Events, List<string>? Categories, string? Secret,
-    JsonObject? Filter = null, string? RetrySchedule = null, JsonNode? Timeout = null)
+    JsonObject? Filter = null, string? RetrySchedule = null, JsonNode? Timeout = null, Controls.RateLimitInput? RateLimit = null, string? Ordering = null)
 {
     [JsonExtensionData] public Dictionary<string, JsonElement>? Settings { get; init; }
 }
@@ -20,7 +20,7 @@ public sealed record CreateDestinationRequest(
 public sealed record UpdateDestinationRequest(
     string? Name, string? Status, string? Url, string? Method, Optional<Dictionary<string, string>?> Headers,
     List<string>? Events, Optional<List<string>?> Categories,
-    Optional<JsonObject?> Filter, Optional<string?> RetrySchedule, Optional<JsonNode?> Timeout)
+    Optional<JsonObject?> Filter, Optional<string?> RetrySchedule, Optional<JsonNode?> Timeout, Optional<Controls.RateLimitInput?> RateLimit, Optional<string?> Ordering)
 {
     [JsonExtensionData] public Dictionary<string, JsonElement>? Settings { get; init; }
 }
@@ -50,7 +50,7 @@ public sealed record DestinationResponse(
         ? null
         : JsonSerializer.Deserialize<Dictionary<string, string>>(d.Settings)!.ToDictionary(s => s.Key, s => JsonSerializer.SerializeToElement(s.Value));
 
-    /// <summary>The destination with its delivery controls (filter, template, ...; see Controls/) shown as top-level fields beside its settings.</summary>
+    /// <summary>The destination with its delivery controls (filter, retry_schedule, timeout, rate_limit, ordering; see Controls/) shown as top-level fields beside its settings.</summary>
     public DestinationResponse WithControls(IDictionary<string, object?>? controls) =>
         controls is null ? this : this with { Settings = WithFields(Settings, controls) };
 

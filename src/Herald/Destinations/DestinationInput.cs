@@ -20,7 +20,7 @@ public sealed record DestinationInput
     public string? SigningSecret { get; init; }
     /// <summary>Kind-specific settings as sent (e.g. "format", "exchange"); a name the kind does not know is an unknown field.</summary>
     public IReadOnlyDictionary<string, System.Text.Json.JsonElement>? Settings { get; init; }
-    /// <summary>Delivery controls (filter, template, retry schedule, time-out, rate limit, ordering); see Controls/.</summary>
+    /// <summary>Delivery controls (filter, retry schedule, time-out, rate limit, ordering); see Controls/.</summary>
     public Controls.ControlsChange? Controls { get; init; }
     public FieldNames Fields { get; init; } = FieldNames.Default;
 }

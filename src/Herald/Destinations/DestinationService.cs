@@ -328,7 +328,7 @@ public sealed record DestinationChange
     public bool UrlVisibleToOwner { get; init; }
     /// <summary>Kind-specific settings to change; a null value returns the setting to its default.</summary>
     public IReadOnlyDictionary<string, JsonElement>? Settings { get; init; }
-    /// <summary>Delivery controls to change (filter, template, retry schedule, time-out, rate limit, ordering); see Controls/.</summary>
+    /// <summary>Delivery controls to change (filter, retry schedule, time-out, rate limit, ordering); see Controls/.</summary>
     public Controls.ControlsChange? Controls { get; init; }
     public ChangeFieldNames Fields { get; init; } = ChangeFieldNames.Default;
 }

@@ -51,6 +51,8 @@ public static class DestinationsApi
                 Filter = new(request.Filter is not null, request.Filter),
                 RetrySchedule = new(request.RetrySchedule is not null, request.RetrySchedule),
                 Timeout = new(request.Timeout is not null, request.Timeout),
+                RateLimit = new(request.RateLimit is not null, request.RateLimit),
+                Ordering = new(request.Ordering is not null, request.Ordering),
             },
         }, ct);
         if (problem is not null) return problem;
@@ -95,7 +97,11 @@ public static class DestinationsApi
             Events = request.Events,
             Categories = new(request.Categories.IsSet, request.Categories.Value),
             Settings = request.Settings,
-            Controls = new Controls.ControlsChange { Filter = request.Filter, RetrySchedule = request.RetrySchedule, Timeout = request.Timeout },
+            Controls = new Controls.ControlsChange
+            {
+                Filter = request.Filter, RetrySchedule = request.RetrySchedule, Timeout = request.Timeout, RateLimit = request.RateLimit,
+                Ordering = request.Ordering,
+            },
         }, ct);
         return problem ?? (Results<Ok<DestinationResponse>, ProblemHttpResult>)TypedResults.Ok(await WithControlsAsync(updated!, controls, ct));
     }

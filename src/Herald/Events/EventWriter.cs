@@ -153,7 +153,8 @@ public sealed class EventWriter(Db db, IOptions<HeraldOptions> options, Delivery
                     // Leased to this node at once when its dispatcher has room and the destination's circuit is closed: handed
                     // over in memory after the commit. While the circuit is open, the delivery waits for the cool-down's end.
                     var closed = d.Record.CircuitState == CircuitStates.Closed;
-                    var leased = closed && lanes.TryReserve(d.Record.Id);
+                    // A FIFO destination's deliveries are never handed over: its dispatcher claims them one at a time, oldest first.
+                    var leased = closed && !fanOut.IsFifo(d.Record.Id) && lanes.TryReserve(d.Record.Id);
                     if (leased)
                         handed.Add(new HandedDelivery(new ClaimedDelivery
                             {

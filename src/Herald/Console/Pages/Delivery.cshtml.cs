@@ -16,7 +16,7 @@ namespace Herald.WebConsole.Pages;
 /// its outcome, status and the stored start of the response body, and the event. Retry from here.
 /// </summary>
 public sealed class DeliveryModel(DeliveryStore deliveries, DestinationStore destinations, EventStore events, DestinationService service,
-    DeliverySignal signal, IOptions<HeraldOptions> options) : ConsolePage
+    DeliverySignal signal, IOptions<HeraldOptions> options, Destinations.Kinds.DestinationKindRegistry kinds) : ConsolePage
 {
     public DeliveryRecord? Delivery { get; private set; }
     public DestinationRecord? Destination { get; private set; }
@@ -50,7 +50,7 @@ public sealed class DeliveryModel(DeliveryStore deliveries, DestinationStore des
     /// <summary>The request line and headers as the sender builds them, secrets withheld, and the rendered body.</summary>
     private (string Head, string Body) Describe(DestinationRecord d, Message message)
     {
-        var payload = message.RenderFor(d.Kind, d.Surface);
+        var payload = message.RenderFor(kinds.Get(d.Kind), d);
         var head = new StringBuilder();
         head.Append(d.HttpMethod).Append(' ').Append(d.DestinationHost).AppendLine("/…  (the full URL is sealed: only its host is shown)");
         head.Append("Content-Type: ").Append(payload.ContentType).AppendLine("; charset=utf-8");

@@ -12,7 +12,7 @@ namespace Herald.WebConsole.Pages;
 /// The event catalog: each type with its description, JSON Schema and an example payload; an admin sends the example to one
 /// connector now (through the same render, sign and send path as a delivery, like the Test button), and sees the outcome.
 /// </summary>
-public sealed class EventsModel(EventCatalog catalog, DestinationStore destinations, DestinationTester tester, TimeProvider time) : ConsolePage
+public sealed class EventsModel(EventCatalog catalog, DestinationStore destinations, Delivery.DeliverySender sender, TimeProvider time) : ConsolePage
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -34,7 +34,7 @@ public sealed class EventsModel(EventCatalog catalog, DestinationStore destinati
         var data = Example(eventType) as JsonObject ?? new JsonObject { ["value"] = Example(eventType) };
         var message = new Message("evt_example_" + Ids.RandomBase32(16), eventType.Name, $"Example: {eventType.Name}",
             MessageFactory.DefaultBody(data), data, time.GetUtcNow(), []);
-        var result = await tester.SendAsync(d, message, ct);
+        var result = await sender.SendAsync(d, message, ct);
         Flash($"Example {eventType.Name} to {d.Name}: {result.Outcome}", result.Delivered ? "ok" : "error");
         return SeeOther();
     }
