@@ -102,6 +102,7 @@ public static class HeraldServices
             o.SerializerOptions.AllowDuplicateProperties = false;
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
             o.SerializerOptions.Converters.Add(new StrictJsonObjectConverter());
+            o.SerializerOptions.Converters.Add(new StrictJsonNodeConverter());
         });
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemCodes.Fill);

@@ -20,7 +20,7 @@ public sealed class StrictJsonObjectConverter : JsonConverter<JsonObject>
 
     public override void Write(Utf8JsonWriter writer, JsonObject value, JsonSerializerOptions options) => value.WriteTo(writer, options);
 
-    private static JsonObject ReadObject(ref Utf8JsonReader reader, string path)
+    internal static JsonObject ReadObject(ref Utf8JsonReader reader, string path)
     {
         var result = new JsonObject();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
@@ -54,7 +54,7 @@ public sealed class StrictJsonObjectConverter : JsonConverter<JsonObject>
         return result;
     }
 
-    private static JsonNode? ReadValue(ref Utf8JsonReader reader, string path) => reader.TokenType switch
+    internal static JsonNode? ReadValue(ref Utf8JsonReader reader, string path) => reader.TokenType switch
     {
         JsonTokenType.StartObject => ReadObject(ref reader, path),
         JsonTokenType.StartArray => ReadArray(ref reader, path),
@@ -62,6 +62,17 @@ public sealed class StrictJsonObjectConverter : JsonConverter<JsonObject>
         JsonTokenType.String => JsonValue.Create(ReadString(ref reader)),
         _ => JsonValue.Create(JsonElement.ParseValue(ref reader)),
     };
+}
+
+/// <summary>Reads any free-form JSON value (a control's "timeout" may be a number or a string) with the same duplicate-key rule.</summary>
+public sealed class StrictJsonNodeConverter : JsonConverter<JsonNode>
+{
+    public override bool HandleNull => false;
+
+    public override JsonNode? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        StrictJsonObjectConverter.ReadValue(ref reader, "");
+
+    public override void Write(Utf8JsonWriter writer, JsonNode value, JsonSerializerOptions options) => value.WriteTo(writer, options);
 }
 
 /// <summary>A key appears twice in a JSON object; <see cref="KeyPath"/> is where, relative to the field being read ("a", "list[1].c").</summary>
