@@ -53,3 +53,16 @@ public sealed record CreatedDestinationResponse(
     DestinationResponse Destination, string? SigningSecret,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     IReadOnlyList<string>? Warnings = null);
+
+/// <summary>A registered destination kind as <c>GET /v1/destination-kinds</c> shows it: what <c>kind</c> to send, and which settings.</summary>
+public sealed record DestinationKindResponse(
+    string Object, string Kind, string Name, string Category, string Description, string ListingSlug, string ConnectorType,
+    IReadOnlyList<string> UrlSchemes, bool UrlCredentials, bool TakesHttpOptions, bool Signed, string? Provider,
+    IReadOnlyList<DestinationKindSettingResponse> Settings)
+{
+    public static DestinationKindResponse From(Kinds.DestinationKind k) => new("destination_kind", k.Slug, k.Listing.Name, k.Listing.Category,
+        k.Listing.Description, k.Listing.Slug, k.Listing.ConnectorType, k.Endpoint.Schemes, k.Endpoint.AllowsCredentials, k.TakesHttpOptions,
+        k.Signed, k.Provider, k.Settings.Select(s => new DestinationKindSettingResponse(s.Name, s.Description, s.Default, s.Choices)).ToList());
+}
+
+public sealed record DestinationKindSettingResponse(string Name, string Description, string? Default, IReadOnlyList<string>? Choices);

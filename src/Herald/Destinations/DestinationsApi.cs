@@ -19,6 +19,10 @@ public static class DestinationsApi
         group.MapPatch("/{id}", Update).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("updateDestination", "Change a destination");
         group.MapDelete("/{id}", Delete).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("deleteDestination", "Delete a destination");
         group.MapPost("/{id}/test", Test).RequireAuthorization(AuthExtensions.ProjectAdminPolicy).Doc("testDestination", "Send a test event to a destination");
+        app.MapGet("/v1/destination-kinds", (DestinationKindRegistry kinds) => TypedResults.Ok(new ListResponse<DestinationKindResponse>("list",
+                kinds.All.Select(DestinationKindResponse.From).ToList(), false, null)))
+            .WithTags("Destinations").RequireAuthorization(AuthExtensions.ProjectKeyPolicy)
+            .Doc("listDestinationKinds", "List destination kinds, their URL rules and settings");
         return group;
     }
 

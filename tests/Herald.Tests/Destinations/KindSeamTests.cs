@@ -69,6 +69,16 @@ public sealed class KindSeamTests
         var providers = (await admin.GetAsync($"/projects/{project}/integrations/providers").Json(HttpStatusCode.OK)).GetProperty("data").EnumerateArray();
         Assert.Equal(["slack", "discord", "teams", "zapier", "pigeon"], providers.Select(p => p.Str("provider")));
 
+        // Herald's own list of kinds says what to send.
+        var kinds = (await admin.GetAsync("/v1/destination-kinds").Json(HttpStatusCode.OK)).GetProperty("data").EnumerateArray().ToList();
+        Assert.Equal(["slack", "discord", "teams", "zapier", "webhook", "pigeon"], kinds.Select(k => k.Str("kind")));
+        Assert.Equal(["pigeon"], kinds[^1].GetProperty("url_schemes").EnumerateArray().Select(x => x.GetString()));
+        Assert.True(kinds[^1].GetProperty("url_credentials").GetBoolean());
+        Assert.Equal("loft", kinds[^1].GetProperty("settings")[0].Str("name"));
+        Assert.Equal("main", kinds[^1].GetProperty("settings")[0].Str("default"));
+        Assert.Equal(["envelope", "cloudevents", "cloudevents-binary"],
+            kinds[4].GetProperty("settings")[0].GetProperty("choices").EnumerateArray().Select(x => x.GetString()));
+
         // /v1/destinations takes the kind, its scheme, credentials in its URL and its setting; the URL is never shown.
         var created = await admin.PostJson("/v1/destinations", new { kind = "pigeon", url = "pigeon://keeper:s3cret-pw@loft.example/roof", loft = "attic" })
             .Json(HttpStatusCode.Created);
@@ -187,6 +197,26 @@ public sealed class KindSeamTests
         using var provider = services.BuildServiceProvider();
         var refused = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<DestinationKindRegistry>());
         Assert.Contains("'pigeon'", refused.Message);
+    }
+
+    /// <summary>A kind whose setting would share a name with a common field (its answers would carry two "circuit" members).</summary>
+    public sealed class CollidingKind : DestinationKind<PigeonTransport>
+    {
+        public override string Slug => "colliding";
+        public override EndpointRules Endpoint => EndpointRules.AnyHttps;
+        public override IReadOnlyList<KindSetting> Settings { get; } = [new("circuit", "A name the answers already use.")];
+        public override KindListing Listing { get; } = new("colliding", "Colliding", KindListing.BrokersCategory, "-", "-", "-", "-", "colliding", "url", ["url"]);
+        public override RenderedPayload Format(Message message, FormatContext context) => new([], "text/plain");
+    }
+
+    [Fact]
+    public void A_setting_named_like_a_common_field_stops_herald_at_start()
+    {
+        var services = new ServiceCollection();
+        services.AddDestinationKind<CollidingKind>();
+        using var provider = services.BuildServiceProvider();
+        var refused = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<DestinationKindRegistry>());
+        Assert.Contains("'circuit'", refused.Message);
     }
 
     private const System.Text.Json.JsonValueKind JsonValueKindNull = System.Text.Json.JsonValueKind.Null;

@@ -9,10 +9,15 @@ namespace Herald.Destinations.Kinds;
 /// </summary>
 public sealed class DestinationKindRegistry
 {
-    /// <summary>Field names every destination has, which a kind's settings may not reuse (they share the request object).</summary>
+    /// <summary>
+    /// Field names of the requests and answers a kind's settings appear in (top level, or in the connectors API's config),
+    /// which a setting may not reuse.
+    /// </summary>
     public static readonly string[] CommonFields =
         ["kind", "name", "url", "webhook_url", "method", "headers", "events", "categories", "filters", "secret", "status", "type", "config",
-         "listing_slug", "active", "id", "object", "uuid", "payload_style", "settings"];
+         "listing_slug", "active", "id", "object", "uuid", "payload_style", "settings", "destination_host", "secret_fingerprint",
+         "has_custom_headers", "signed", "last_delivery_status", "last_delivery_at", "created_at", "updated_at", "circuit",
+         "circuit_reopens_at", "signing_secret", "warnings", "header_names", "provider", "enabled", "configured"];
 
     private readonly IReadOnlyList<DestinationKind> _all;
     private readonly Dictionary<string, (DestinationKind Kind, IDestinationTransport Transport)> _bySlug = new(StringComparer.Ordinal);
