@@ -291,6 +291,13 @@ public sealed class BrokerApiTests(RabbitMqFixture rabbit, NatsFixture nats) : I
             .ToDictionary(t => t.Str("type"));
         Assert.Equal(["url"], types["rabbitmq"].GetProperty("required_fields").EnumerateArray().Select(f => f.GetString()));
         Assert.Equal(["url"], types["nats"].GetProperty("required_fields").EnumerateArray().Select(f => f.GetString()));
+        var kinds = (await admin.GetAsync("/v1/destination-kinds").Json(HttpStatusCode.OK)).GetProperty("data").EnumerateArray()
+            .ToDictionary(k => k.Str("kind"));
+        Assert.Equal(["amqp", "amqps"], kinds["rabbitmq"].GetProperty("url_schemes").EnumerateArray().Select(x => x.GetString()));
+        Assert.True(kinds["rabbitmq"].GetProperty("url_credentials").GetBoolean());
+        Assert.Equal(["exchange", "routing_key", "format", "source"], kinds["rabbitmq"].GetProperty("settings").EnumerateArray().Select(x => x.Str("name")));
+        Assert.Equal(["nats", "tls"], kinds["nats"].GetProperty("url_schemes").EnumerateArray().Select(x => x.GetString()));
+        Assert.Equal("herald.{type}", kinds["nats"].GetProperty("settings")[0].Str("default"));
 
         var installation = await admin.PostJson("/v2/marketplace/installations",
             new { listing_slug = "rabbitmq", name = "bus", url = server.Url(), exchange, routing_key = "market.{type}" }).Json(HttpStatusCode.Created);

@@ -71,7 +71,7 @@ public sealed class KindSeamTests
 
         // Herald's own list of kinds says what to send.
         var kinds = (await admin.GetAsync("/v1/destination-kinds").Json(HttpStatusCode.OK)).GetProperty("data").EnumerateArray().ToList();
-        Assert.Equal(["slack", "discord", "teams", "zapier", "webhook", "pigeon"], kinds.Select(k => k.Str("kind")));
+        Assert.Equal(["slack", "discord", "teams", "zapier", "webhook", "rabbitmq", "nats", "pigeon"], kinds.Select(k => k.Str("kind")));
         Assert.Equal(["pigeon"], kinds[^1].GetProperty("url_schemes").EnumerateArray().Select(x => x.GetString()));
         Assert.True(kinds[^1].GetProperty("url_credentials").GetBoolean());
         Assert.Equal("loft", kinds[^1].GetProperty("settings")[0].Str("name"));
