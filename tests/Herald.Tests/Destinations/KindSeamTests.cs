@@ -67,7 +67,9 @@ public sealed class KindSeamTests
         Assert.Equal("pigeon", types[^1].Str("type"));
         Assert.Equal(["url"], types[^1].GetProperty("required_fields").EnumerateArray().Select(f => f.GetString()));
         var providers = (await admin.GetAsync($"/projects/{project}/integrations/providers").Json(HttpStatusCode.OK)).GetProperty("data").EnumerateArray();
-        Assert.Equal(["slack", "discord", "teams", "zapier", "pigeon"], providers.Select(p => p.Str("provider")));
+        // Outbound providers are the kinds' provider slots; inbound ones (Razorpay, ...: "direction": "inbound") are sources.
+        Assert.Equal(["slack", "discord", "teams", "zapier", "pigeon"],
+            providers.Where(p => !p.TryGetProperty("direction", out var d) || d.GetString() != "inbound").Select(p => p.Str("provider")));
 
         // Herald's own list of kinds says what to send.
         var kinds = (await admin.GetAsync("/v1/destination-kinds").Json(HttpStatusCode.OK)).GetProperty("data").EnumerateArray().ToList();
