@@ -6,12 +6,12 @@ namespace Herald.Destinations;
 public sealed record CreateDestinationRequest(
     string? Kind, string? Name, string? Url, string? Method, Dictionary<string, string>? Headers,
     List<string>? Events, List<string>? Categories, string? Secret,
-    JsonObject? Filter = null, string? RetrySchedule = null, JsonNode? Timeout = null, Controls.RateLimitInput? RateLimit = null, string? Ordering = null);
+    JsonObject? Filter = null, string? RetrySchedule = null, System.Text.Json.JsonElement? Timeout = null, Controls.RateLimitInput? RateLimit = null, string? Ordering = null);
 
 public sealed record UpdateDestinationRequest(
     string? Name, string? Status, string? Url, string? Method, Optional<Dictionary<string, string>?> Headers,
     List<string>? Events, Optional<List<string>?> Categories,
-    Optional<JsonObject?> Filter, Optional<string?> RetrySchedule, Optional<JsonNode?> Timeout, Optional<Controls.RateLimitInput?> RateLimit, Optional<string?> Ordering);
+    Optional<JsonObject?> Filter, Optional<string?> RetrySchedule, Optional<System.Text.Json.JsonElement?> Timeout, Optional<Controls.RateLimitInput?> RateLimit, Optional<string?> Ordering);
 
 /// <summary>A destination as Herald's own API shows it: host and fingerprint, never the URL, headers or secret.</summary>
 public sealed record DestinationResponse(
