@@ -110,8 +110,10 @@ public sealed partial class MetricsTests
         await Eventually.TrueAsync(async () =>
         {
             text = await anonymous.GetStringAsync("/metrics");
+            // The herald.delivery.failed notices are published after the final failures are counted: wait for their publishes too.
             return ExpectedAttempts.All(e => Sum(text, "herald_delivery_attempts_total", "outcome_class", e.Key) == e.Value)
-                   && Sum(text, "herald_deliveries_final_failures_total") == 3 * Events;
+                   && Sum(text, "herald_deliveries_final_failures_total") == 3 * Events
+                   && Sum(text, "herald_publish_duration_seconds_count") >= Events + 3 * Events;
         }, "the delivery counters to reach the expected values", TimeSpan.FromSeconds(30));
 
         // (a) exactly the expected classes and values, nothing else; the other instruments are there too.
