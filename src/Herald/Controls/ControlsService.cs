@@ -86,22 +86,28 @@ public sealed class ControlsService(ControlsStore store, ControlsCache cache, Ra
     public const int MaxTimeoutMs = 30_000;
 
     /// <summary>A number of seconds (5, 2.5) or a duration ("5s", "1500ms"), between 1 and 30 s.</summary>
-    private static int? CheckTimeout(Validation v, string field, JsonNode? timeout)
+    private static int? CheckTimeout(Validation v, string field, System.Text.Json.JsonElement? timeout)
     {
-        if (timeout is null) return null;
+        if (timeout is not { } t || t.ValueKind == System.Text.Json.JsonValueKind.Null) return null;
         TimeSpan? value = null;
-        if (timeout is JsonValue n && n.GetValueKind() == System.Text.Json.JsonValueKind.Number && n.TryGetValue<double>(out var seconds)
-            && seconds is >= 0 and <= 3600)
+        if (t.ValueKind == System.Text.Json.JsonValueKind.Number && t.TryGetDouble(out var seconds) && seconds is >= 0 and <= 3600)
             value = TimeSpan.FromSeconds(seconds);
-        else if (timeout is JsonValue s && s.GetValueKind() == System.Text.Json.JsonValueKind.String
-                 && Delivery.RetrySchedule.TryParseDuration(s.GetValue<string>().Trim(), out var parsed))
+        else if (t.ValueKind == System.Text.Json.JsonValueKind.String && TextOf(t) is { } text
+                 && Delivery.RetrySchedule.TryParseDuration(text.Trim(), out var parsed))
             value = parsed;
-        if (value is not { } t || t.TotalMilliseconds < MinTimeoutMs || t.TotalMilliseconds > MaxTimeoutMs)
+        if (value is not { } d || d.TotalMilliseconds < MinTimeoutMs || d.TotalMilliseconds > MaxTimeoutMs)
         {
             v.Add(field, "must be 1 to 30 seconds: a number of seconds such as 5, or a duration such as \"5s\" or \"1500ms\".");
             return null;
         }
-        return (int)t.TotalMilliseconds;
+        return (int)d.TotalMilliseconds;
+    }
+
+    /// <summary>A JSON string's text, or null when it is not valid UTF-16 (a lone surrogate such as "\ud800").</summary>
+    private static string? TextOf(System.Text.Json.JsonElement e)
+    {
+        try { return e.GetString(); }
+        catch (InvalidOperationException) { return null; }
     }
 
     public async Task SaveAsync(DestinationControls controls, CancellationToken ct, DbConnection? connection = null, DbTransaction? tx = null)

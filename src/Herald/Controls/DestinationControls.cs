@@ -52,7 +52,7 @@ public sealed record ControlsChange
 {
     public Optional<JsonObject?> Filter { get; init; }
     public Optional<string?> RetrySchedule { get; init; }
-    public Optional<JsonNode?> Timeout { get; init; }
+    public Optional<System.Text.Json.JsonElement?> Timeout { get; init; }
     public Optional<RateLimitInput?> RateLimit { get; init; }
     public Optional<string?> Ordering { get; init; }
     public ControlsFields Fields { get; init; } = ControlsFields.Default;

@@ -39,7 +39,7 @@ public sealed class RateLimitTests
         var started = DateTimeOffset.UtcNow;
         var events = new List<string>();
         for (var i = 0; i < 12; i++) events.Add((await admin.PublishAsync("db.insert", new { i })).Str("id"));
-        var received = await receiver.WaitForAsync(12, TimeSpan.FromSeconds(30));
+        var received = await receiver.WaitForAsync(12, TimeSpan.FromSeconds(90)); // 3 s of sends; generous for a loaded machine
         AssertWithinLimit(received, 4, TimeSpan.FromSeconds(1));
         Assert.True(received.Max(r => r.At) - started >= TimeSpan.FromSeconds(2), "12 sends at 4/s take over 2 s");
         foreach (var e in events)
@@ -67,7 +67,7 @@ public sealed class RateLimitTests
             await adminA.PublishAsync("db.insert", new { node = "a", i });
             await adminB.PublishAsync("db.insert", new { node = "b", i });
         }
-        var received = await receiver.WaitForAsync(16, TimeSpan.FromSeconds(40));
+        var received = await receiver.WaitForAsync(16, TimeSpan.FromSeconds(90));
         AssertWithinLimit(received, 4, TimeSpan.FromSeconds(1));
         Assert.Equal(16, received.Select(r => r.Headers["webhook-id"]).Distinct().Count());
     }
@@ -92,7 +92,7 @@ public sealed class RateLimitTests
         await admin.CreateDestinationAsync(new { kind = "webhook", url = Url(receiver), rate_limit = new { per_second = 4 }, retry_schedule = "1m" });
 
         for (var i = 0; i < 5; i++) await admin.PublishAsync("db.insert", new { i });
-        var received = (await receiver.WaitForAsync(5, TimeSpan.FromSeconds(30))).OrderBy(r => r.At).ToList();
+        var received = (await receiver.WaitForAsync(5, TimeSpan.FromSeconds(90))).OrderBy(r => r.At).ToList();
         // Retry-After pushes the next send 2 s on; after it the interval is doubled (250 ms at 4/s becomes 500 ms).
         Assert.True(received[1].At - received[0].At >= TimeSpan.FromSeconds(1.8), $"{(received[1].At - received[0].At).TotalMilliseconds:0} ms after the 429");
         for (var i = 2; i < received.Count; i++)

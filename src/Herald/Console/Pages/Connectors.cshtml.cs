@@ -42,10 +42,10 @@ public sealed class ConnectorsModel(DestinationStore store, DestinationService d
             catch (JsonException) { }
             if (filterJson is null) ModelState.AddModelError("filter", "must be a JSON object, such as {\"data.amount\": {\"$gte\": 100}}.");
         }
-        JsonNode? timeoutJson = null;
+        JsonElement? timeoutJson = null;
         if (!string.IsNullOrWhiteSpace(timeout))
             timeoutJson = double.TryParse(timeout, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
-                ? JsonValue.Create(seconds) : JsonValue.Create(timeout.Trim());
+                ? JsonSerializer.SerializeToElement(seconds) : JsonSerializer.SerializeToElement(timeout.Trim());
         RateLimitInput? rateLimit = null;
         if (!string.IsNullOrWhiteSpace(rate))
         {
