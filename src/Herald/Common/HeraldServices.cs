@@ -14,7 +14,6 @@ using Herald.Destinations;
 using Herald.Destinations.Kinds;
 using Herald.Events;
 using Herald.Net;
-using Herald.Observability;
 using Herald.Secrets;
 using Herald.Errors;
 using Herald.Keys;
