@@ -22,7 +22,7 @@ public sealed record UpdateDestinationRequest(
     string? Name, string? Status, string? Url, string? Method, Optional<Dictionary<string, string>?> Headers,
     List<string>? Events, Optional<List<string>?> Categories,
     Optional<JsonObject?> Filter, Optional<string?> RetrySchedule, Optional<JsonNode?> Timeout, Optional<Controls.RateLimitInput?> RateLimit, Optional<string?> Ordering,
-    Optional<string?> Template = default)
+    Optional<string?> Template)
 {
     [JsonExtensionData] public Dictionary<string, JsonElement>? Settings { get; init; }
 }
