@@ -8,13 +8,15 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herald.Controls;
 
-/// <summary>Trying a destination's controls on an event without publishing it: /v1/destinations/{id}/filter-test.</summary>
+/// <summary>Trying a destination's controls on an event without publishing it: /v1/destinations/{id}/filter-test and /preview.</summary>
 public static class ControlsApi
 {
     public static void MapControls(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/destinations").WithTags("Destinations").RequireAuthorization(AuthExtensions.ProjectKeyPolicy);
         group.MapPost("/{id}/filter-test", FilterTest).Doc("testDestinationFilter", "Test an event against a destination's payload filter");
+        group.MapPost("/{id}/preview", Preview).Doc("previewDestinationMessage",
+            "The exact body (and content type) a destination would be sent for an event, with its message template if it has one");
     }
 
     private static async Task<Results<Ok<FilterTestResponse>, ProblemHttpResult>> FilterTest(
@@ -27,7 +29,29 @@ public static class ControlsApi
         var filter = (await controls.GetAsync(destination.Id, ct))?.Filter;
         return TypedResults.Ok(new FilterTestResponse(filter is null || EventFilter.FromStored(filter).Matches(e!.ToFilterEvent())));
     }
+
+    private static async Task<Results<Ok<PreviewResponse>, ProblemHttpResult>> Preview(
+        string id, TryEventRequest request, HttpContext http, DestinationStore store, ControlsService controls,
+        Destinations.Kinds.DestinationKindRegistry kinds, TemplatedPayloads payloads, CancellationToken ct)
+    {
+        var destination = Guid.TryParse(id, out _) ? await store.GetAsync(Caller.From(http.User).ProjectId!, id, ct) : null;
+        if (destination is null) return Problems.NotFound("Destination");
+        var (e, problem) = TryEvent.Read(request.Event);
+        if (problem is not null) return problem;
+        var stored = (await controls.GetAsync(destination.Id, ct))?.Template;
+        var template = stored is null ? null : MessageTemplate.Parse(stored).Template;
+        var (payload, error) = await payloads.RenderAsync(kinds.Get(destination.Kind), destination, e!.ToMessage(), template, ct);
+        if (payload is null)
+            return Problems.Result(Problems.Create(StatusCodes.Status422UnprocessableEntity, ProblemCodes.TemplateError,
+                "The destination's template failed to render for this event.", $"template: {error}", "template",
+                new Dictionary<string, string[]> { ["template"] = [error!] }));
+        return TypedResults.Ok(new PreviewResponse(payload.ContentType, System.Text.Encoding.UTF8.GetString(payload.Body),
+            template is not null));
+    }
 }
+
+/// <summary>What a destination would be sent: the content type and the body exactly (a string of its UTF-8 bytes).</summary>
+public sealed record PreviewResponse(string ContentType, string Body, bool Templated);
 
 /// <summary>An event to try a destination's controls on: type, data, categories, occurred_at (and optional id, title, body).</summary>
 public sealed record TryEventRequest(JsonObject? Event);
@@ -37,6 +61,10 @@ public sealed record FilterTestResponse(bool Matches);
 /// <summary>The event of a filter test or preview, checked like a publish (shape only: the catalog is not consulted).</summary>
 public sealed record TryEvent(string Id, string Type, string? Title, string? Body, JsonObject Data, IReadOnlyList<string> Categories, DateTimeOffset OccurredAt)
 {
+    /// <summary>The event as the senders render it (a missing title or body made as at publish).</summary>
+    public Connectors.Message ToMessage() => new(Id, Type, Title ?? Connectors.MessageFactory.DefaultTitle(Type),
+        Body ?? Connectors.MessageFactory.DefaultBody(Data), Data, OccurredAt, Categories);
+
     public FilterEvent ToFilterEvent() => new(Type, Categories, OccurredAt, JsonSerializer.SerializeToElement(Data));
 
     public static (TryEvent? Event, ProblemHttpResult? Problem) Read(JsonObject? e)

@@ -30,6 +30,7 @@ public sealed class ControlsService(ControlsStore store, ControlsCache cache, Ra
             if (change.Ordering.Value is null or Orderings.Fifo) next = next with { Ordering = change.Ordering.Value };
             else v.Add(f.Ordering, "must be \"fifo\" (or null for the usual concurrent delivery).");
         }
+        if (change.Template.IsSet) next = next with { Template = CheckTemplate(v, f.Template, kind, change.Template.Value) };
         if (change.RateLimit.IsSet)
         {
             var (limit, period) = CheckRate(v, f.RateLimit, change.RateLimit.Value);
@@ -44,6 +45,24 @@ public sealed class ControlsService(ControlsStore store, ControlsCache cache, Ra
         var (parsed, errors) = EventFilter.Parse(filter, field);
         foreach (var (path, message) in errors) v.Add(path, message);
         return parsed?.Json;
+    }
+
+    private static string? CheckTemplate(Validation v, string field, string kind, string? template)
+    {
+        if (template is null) return null;
+        if (MessageTemplate.TargetOf(kind) is null)
+        {
+            v.Add(field, $"is not available for {kind} destinations (only slack, discord, teams, webhook, rabbitmq and nats).");
+            return null;
+        }
+        if (template.Trim().Length == 0)
+        {
+            v.Add(field, "must not be empty (null goes back to the kind's own message).");
+            return null;
+        }
+        var (_, error) = MessageTemplate.Parse(template);
+        if (error is not null) v.Add(field, error);
+        return error is null ? template : null;
     }
 
     private static string? CheckSchedule(Validation v, string field, string? schedule)

@@ -9,7 +9,8 @@ public sealed class ControlsStore(Db db)
 {
     public const string Columns = """
         destination_id AS DestinationId, project_id AS ProjectId, filter AS Filter, retry_schedule AS RetrySchedule,
-        timeout_ms AS TimeoutMs, rate_limit AS RateLimit, rate_period_ms AS RatePeriodMs, ordering AS Ordering, updated_at AS UpdatedAt
+        timeout_ms AS TimeoutMs, rate_limit AS RateLimit, rate_period_ms AS RatePeriodMs, ordering AS Ordering, template AS Template,
+        updated_at AS UpdatedAt
         """;
 
     public async Task<DestinationControls?> GetAsync(string destinationId, CancellationToken ct)
@@ -42,11 +43,11 @@ public sealed class ControlsStore(Db db)
     {
         const string sql = """
             INSERT INTO destination_controls (destination_id, project_id, filter, retry_schedule, timeout_ms, rate_limit, rate_period_ms,
-                ordering, updated_at)
-            VALUES (@DestinationId, @ProjectId, @Filter, @RetrySchedule, @TimeoutMs, @RateLimit, @RatePeriodMs, @Ordering, @UpdatedAt)
+                ordering, template, updated_at)
+            VALUES (@DestinationId, @ProjectId, @Filter, @RetrySchedule, @TimeoutMs, @RateLimit, @RatePeriodMs, @Ordering, @Template, @UpdatedAt)
             ON CONFLICT (destination_id) DO UPDATE SET filter = excluded.filter,
                 retry_schedule = excluded.retry_schedule, timeout_ms = excluded.timeout_ms, rate_limit = excluded.rate_limit,
-                rate_period_ms = excluded.rate_period_ms, ordering = excluded.ordering, updated_at = excluded.updated_at,
+                rate_period_ms = excluded.rate_period_ms, ordering = excluded.ordering, template = excluded.template, updated_at = excluded.updated_at,
                 rate_next_at = CASE WHEN COALESCE(destination_controls.rate_limit, -1) <> COALESCE(excluded.rate_limit, -1)
                     OR COALESCE(destination_controls.rate_period_ms, -1) <> COALESCE(excluded.rate_period_ms, -1)
                     THEN NULL ELSE destination_controls.rate_next_at END

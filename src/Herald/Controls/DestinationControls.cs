@@ -22,6 +22,8 @@ public sealed record DestinationControls
     public long? RatePeriodMs { get; init; }
     /// <summary>"fifo", or null for the usual concurrent delivery.</summary>
     public string? Ordering { get; init; }
+    /// <summary>The message template (Liquid; see <see cref="MessageTemplate"/>): a chat kind's text, or a JSON body.</summary>
+    public string? Template { get; init; }
     public long UpdatedAt { get; init; }
 
     public bool IsFifo => Ordering == Orderings.Fifo;
@@ -38,6 +40,7 @@ public sealed record DestinationControls
         if (RateLimit is { } limit)
             view["rate_limit"] = new JsonObject { [RatePeriodMs == 60_000 ? "per_minute" : "per_second"] = limit };
         if (Ordering is not null) view["ordering"] = Ordering;
+        if (Template is not null) view["template"] = Template;
         return view.Count == 0 ? null : view;
     }
 }
@@ -55,9 +58,10 @@ public sealed record ControlsChange
     public Optional<System.Text.Json.JsonElement?> Timeout { get; init; }
     public Optional<RateLimitInput?> RateLimit { get; init; }
     public Optional<string?> Ordering { get; init; }
+    public Optional<string?> Template { get; init; }
     public ControlsFields Fields { get; init; } = ControlsFields.Default;
 
-    public bool Any => Filter.IsSet || RetrySchedule.IsSet || Timeout.IsSet || RateLimit.IsSet || Ordering.IsSet;
+    public bool Any => Filter.IsSet || RetrySchedule.IsSet || Timeout.IsSet || RateLimit.IsSet || Ordering.IsSet || Template.IsSet;
 
     /// <summary>Only a filter, as the seed surfaces offer it (filters.data, or a webhook's filter).</summary>
     public static ControlsChange? OnlyFilter(bool isSet, JsonObject? filter, string field) =>
@@ -68,7 +72,7 @@ public sealed record ControlsChange
 public sealed record RateLimitInput(int? PerSecond, int? PerMinute);
 
 /// <summary>How the caller's surface names each control, so a problem names the field that was sent.</summary>
-public sealed record ControlsFields(string Filter, string RetrySchedule, string Timeout, string RateLimit, string Ordering)
+public sealed record ControlsFields(string Filter, string RetrySchedule, string Timeout, string RateLimit, string Ordering, string Template = "template")
 {
     public static readonly ControlsFields Default = new("filter", "retry_schedule", "timeout", "rate_limit", "ordering");
 }

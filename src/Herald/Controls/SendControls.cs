@@ -6,7 +6,11 @@ using Herald.Storage;
 namespace Herald.Controls;
 
 /// <summary>What sending to a destination needs from its controls, parsed once: its own retry schedule, time-out and rate limit.</summary>
-public sealed record SendControls(string DestinationId, RetrySchedule? Schedule, TimeSpan? Timeout, RateSpec? Rate);
+public sealed record SendControls(string DestinationId, RetrySchedule? Schedule, TimeSpan? Timeout, RateSpec? Rate)
+{
+    /// <summary>The destination's message template, parsed (null: the kind's own message).</summary>
+    public MessageTemplate? Template { get; init; }
+}
 
 /// <summary>
 /// The senders' copy of the controls that shape a send (everything but the filter, which fan-out reads in its transaction).
@@ -45,7 +49,7 @@ public sealed class ControlsCache(Db db, RetrySchedule schedule, ILogger<Control
             await using var connection = await db.OpenAsync(ct);
             var rows = await connection.QueryAsync<DestinationControls>(new CommandDefinition($"""
                 SELECT {ControlsStore.Columns} FROM destination_controls
-                WHERE retry_schedule IS NOT NULL OR timeout_ms IS NOT NULL OR rate_limit IS NOT NULL OR ordering IS NOT NULL
+                WHERE retry_schedule IS NOT NULL OR timeout_ms IS NOT NULL OR rate_limit IS NOT NULL OR ordering IS NOT NULL OR template IS NOT NULL
                 """, cancellationToken: ct));
             var entries = new Dictionary<string, SendControls>(StringComparer.Ordinal);
             foreach (var row in rows)
@@ -68,8 +72,9 @@ public sealed class ControlsCache(Db db, RetrySchedule schedule, ILogger<Control
     {
         var steps = c.RetrySchedule is null ? null : RetrySchedule.Parse(c.RetrySchedule);
         var rate = c is { RateLimit: { } limit and > 0, RatePeriodMs: { } period and > 0 } ? new RateSpec(limit, period) : null;
-        if (steps is null && c.TimeoutMs is null && rate is null) return null;
+        var template = c.Template is null ? null : MessageTemplate.Parse(c.Template).Template;
+        if (steps is null && c.TimeoutMs is null && rate is null && template is null) return null;
         return new SendControls(c.DestinationId, steps is null ? null : schedule.WithSteps(steps),
-            c.TimeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null, rate);
+            c.TimeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null, rate) { Template = template };
     }
 }

@@ -10,7 +10,8 @@ namespace Herald.Destinations;
 public sealed record CreateDestinationRequest(
     string? Kind, string? Name, string? Url, string? Method, Dictionary<string, string>? Headers,
     List<string>? Events, List<string>? Categories, string? Secret,
-    JsonObject? Filter = null, string? RetrySchedule = null, JsonElement? Timeout = null, Controls.RateLimitInput? RateLimit = null, string? Ordering = null)
+    JsonObject? Filter = null, string? RetrySchedule = null, JsonElement? Timeout = null, Controls.RateLimitInput? RateLimit = null, string? Ordering = null,
+    string? Template = null)
 {
     [JsonExtensionData] public Dictionary<string, JsonElement>? Settings { get; init; }
 }
@@ -20,7 +21,8 @@ public sealed record CreateDestinationRequest(
 public sealed record UpdateDestinationRequest(
     string? Name, string? Status, string? Url, string? Method, Optional<Dictionary<string, string>?> Headers,
     List<string>? Events, Optional<List<string>?> Categories,
-    Optional<JsonObject?> Filter, Optional<string?> RetrySchedule, Optional<JsonElement?> Timeout, Optional<Controls.RateLimitInput?> RateLimit, Optional<string?> Ordering)
+    Optional<JsonObject?> Filter, Optional<string?> RetrySchedule, Optional<JsonElement?> Timeout, Optional<Controls.RateLimitInput?> RateLimit, Optional<string?> Ordering,
+    Optional<string?> Template)
 {
     [JsonExtensionData] public Dictionary<string, JsonElement>? Settings { get; init; }
 }

@@ -53,6 +53,7 @@ public static class DestinationsApi
                 Timeout = new(request.Timeout is not null, request.Timeout),
                 RateLimit = new(request.RateLimit is not null, request.RateLimit),
                 Ordering = new(request.Ordering is not null, request.Ordering),
+                Template = new(request.Template is not null, request.Template),
             },
         }, ct);
         if (problem is not null) return problem;
@@ -100,7 +101,7 @@ public static class DestinationsApi
             Controls = new Controls.ControlsChange
             {
                 Filter = request.Filter, RetrySchedule = request.RetrySchedule, Timeout = request.Timeout, RateLimit = request.RateLimit,
-                Ordering = request.Ordering,
+                Ordering = request.Ordering, Template = request.Template,
             },
         }, ct);
         return problem ?? (Results<Ok<DestinationResponse>, ProblemHttpResult>)TypedResults.Ok(await WithControlsAsync(updated!, controls, ct));

@@ -36,6 +36,8 @@ public static class ProblemCodes
     public const string ValidationFailed = "validation_failed";
     public const string UnknownEventType = "unknown_event_type";
     public const string SchemaMismatch = "schema_mismatch";
+    /// <summary>A destination's message template failed to render for the event (POST /v1/destinations/{id}/preview).</summary>
+    public const string TemplateError = "template_error";
     // 429, 5xx, anything else
     public const string RateLimited = "rate_limited";
     public const string InternalError = "internal_error";
