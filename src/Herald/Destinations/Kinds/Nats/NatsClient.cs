@@ -56,11 +56,14 @@ public sealed class NatsClient(CheckedConnector connector, IOptions<HeraldOption
             var outcome = Classify(e);
             if (outcome == Outcomes.RequestError)
                 logger.LogWarning("A NATS publish failed before reaching the server ({Error}).", e.GetType().Name);
+            // No responder for the subject: no stream takes it, or its stream is not back yet (a restarted server recovers
+            // its streams after it accepts connections). Reported as unroutable, but retried: a wait costs less than a loss.
+            if (outcome == Outcomes.Unroutable) return TransportOutcome.Retryable(outcome, time.GetElapsedTime(started));
             return Failed(outcome, time.GetElapsedTime(started));
         }
     }
 
-    /// <summary>No stream takes the subject: failed for good, not retried. Every other failure is worth another try.</summary>
+    /// <summary>A subject that cannot be published to (invalid): failed for good, not retried. Every other failure is worth another try.</summary>
     internal static TransportOutcome Failed(string outcome, TimeSpan duration) => outcome == Outcomes.Unroutable
         ? TransportOutcome.Final(outcome, duration)
         : TransportOutcome.Retryable(outcome, duration) with { HeraldSide = outcome == Outcomes.RequestError };
