@@ -27,13 +27,10 @@ public static class Benchmark
         var directory = Directory.CreateTempSubdirectory("herald-bench-").FullName;
         var postgres = o.Store == "postgres" ? await FreshPostgresDatabaseAsync(o.Postgres) : null;
         var port = FreePort();
-        var settings = new Dictionary<string, string>(o.Settings)
-        {
-            ["Herald__Delivery__PerDestinationConcurrency"] = o.Concurrency.ToString(),
-            ["Herald__Delivery__MaxConcurrency"] = Math.Max(o.Concurrency, o.Concurrency * o.Destinations).ToString(),
-            ["Herald__Delivery__BatchSize"] = "1000",
-            ["Herald__Delivery__PollInterval"] = "00:00:00.200",
-        };
+        // Herald runs with its shipped defaults (request logging, metrics, concurrency, batch sizes): only what --set passes
+        // changes them, and the run prints it.
+        var settings = new Dictionary<string, string>(o.Settings);
+        foreach (var (key, value) in settings) Console.WriteLine($"setting: {key}={value}");
         var live = new Dictionary<string, string>(settings);
         if (o.IngestOnly) live["Herald__Delivery__Worker"] = "false";
         await using var node = HeraldNode.Start(directory, o.Store, postgres, port, live);
@@ -47,19 +44,27 @@ public static class Benchmark
         {
             node.Kill();
             var drainOnly = await DrainAsync(o, receivers, directory, postgres, settings);
+            drainOnly = drainOnly with { RatioToLimit = drainOnly.DeliveriesPerSecond / limit };
             if (postgres is not null) await DropPostgresDatabaseAsync(o.Postgres!, postgres);
             try { Directory.Delete(directory, true); } catch (IOException) { }
             return new BenchResult(o.Store, o.Events, o.Destinations, o.Concurrency, Environment.ProcessorCount, 0, 0, 0, 0, (long)o.Events * o.Destinations, 0, 0,
                 0, 0, 0, 0, 0, limit, 0, 0, 0, 0, drainOnly, DateTimeOffset.UtcNow);
         }
 
-        // Warm-up (not measured): the JIT compiles the hot paths and connections open, so the run shows the steady state.
-        var warmup = Math.Min(2_000, Math.Max(100, o.Events / 10));
-        Console.WriteLine($"warm-up: {warmup:N0} events");
-        await Parallel.ForEachAsync(Enumerable.Range(0, warmup), new ParallelOptions { MaxDegreeOfParallelism = o.Publishers }, async (i, ct) =>
+        // Warm-up (not measured): the JIT compiles the hot paths (tiered compilation with PGO takes Herald's CPU for its first
+        // 10-20 s under load) and connections open, so the run shows the steady state of a service that has been up a while.
+        var warmupStarted = Stopwatch.GetTimestamp();
+        var warmup = 0;
+        while (Stopwatch.GetElapsedTime(warmupStarted).TotalSeconds < o.WarmupSeconds || warmup < 100)
         {
-            if ((await PublishAsync(client, -1 - i, ct)).Status is var status && status != 202) throw new HttpRequestException($"warm-up publish answered {status}");
-        });
+            var from = warmup;
+            await Parallel.ForEachAsync(Enumerable.Range(from, 1000), new ParallelOptions { MaxDegreeOfParallelism = o.Publishers }, async (i, ct) =>
+            {
+                if ((await PublishAsync(client, -1 - i, ct)).Status is var status && status != 202) throw new HttpRequestException($"warm-up publish answered {status}");
+            });
+            warmup += 1000;
+        }
+        Console.WriteLine($"warm-up: {warmup:N0} events in {Stopwatch.GetElapsedTime(warmupStarted).TotalSeconds:0} s");
         var warmupDeadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 60;
         while (!o.IngestOnly && receivers.FirstSeen.Count < (long)warmup * o.Destinations && Stopwatch.GetTimestamp() < warmupDeadline)
             await Task.Delay(20);
@@ -107,6 +112,7 @@ public static class Benchmark
         var liveMemory = node.PeakRssBytes;
         node.Kill();
         var drain = o.IngestOnly || !o.Drain ? null : await DrainAsync(o, receivers, directory, postgres, settings);
+        if (drain is not null) drain = drain with { RatioToLimit = drain.DeliveriesPerSecond / limit };
 
         var result = new BenchResult(
             o.Store, o.Events, o.Destinations, o.Concurrency, Environment.ProcessorCount,
@@ -153,23 +159,24 @@ public static class Benchmark
         receivers.Reset();
         Console.WriteLine($"drain: {expected:N0} deliveries, delivery on");
         await using var node = HeraldNode.Start(directory, o.Store, postgres, FreePort(), settings);
-        var cpuAtFirst = TimeSpan.Zero;
+        // CPU over the second half of the receipts, as the rate below: the first half carries the new process's JIT.
+        var cpuAtHalf = TimeSpan.Zero;
         // Long enough for a million-event backlog at a few thousand deliveries/s.
         var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * Math.Max(600, expected / 500);
         using var progress = new Timer(_ => Console.WriteLine($"  drain: delivered {receivers.FirstSeen.Count,10:N0}/{expected:N0}"), null, 10_000, 10_000);
         while (receivers.FirstSeen.Count < expected && Stopwatch.GetTimestamp() < deadline)
         {
-            if (cpuAtFirst == TimeSpan.Zero && receivers.FirstSeen.Count > 0) cpuAtFirst = node.CpuTime();
+            if (cpuAtHalf == TimeSpan.Zero && receivers.FirstSeen.Count >= expected / 2) cpuAtHalf = node.CpuTime();
             await Task.Delay(20);
         }
-        var cpu = node.CpuTime() - cpuAtFirst;
+        var cpu = node.CpuTime() - cpuAtHalf;
         // The rate over the second half of the receipts: in the first, the new process is still warming up (JIT).
         var times = receivers.FirstSeen.Values.Order().ToList();
         var from = times.Count / 2;
         var rate = times.Count < 10 ? double.NaN : (times.Count - 1 - from) / Stopwatch.GetElapsedTime(times[from], times[^1]).TotalSeconds;
         return new DrainResult(o.Events / ingestSeconds, Percentile(latencies, 50), Percentile(latencies, 99),
             receivers.FirstSeen.Count, Interlocked.Read(ref receivers.Duplicates), rate,
-            cpu.TotalSeconds / Math.Max(1, receivers.FirstSeen.Count) * 1000, node.PeakRssBytes / 1048576.0);
+            cpu.TotalSeconds / Math.Max(1, receivers.FirstSeen.Count - expected / 2) * 1000, node.PeakRssBytes / 1048576.0);
     }
 
     private static readonly byte[] IdProperty = "\"id\":\""u8.ToArray();
@@ -314,8 +321,29 @@ public sealed record BenchResult(
     double PacedRatePerSecond, double PacedPublishP50Ms, double PacedPublishP99Ms,
     DrainResult? Drain, DateTimeOffset At)
 {
-    public string MarkdownRow() =>
-        $"| {Store} | {Events:N0} | {Destinations} | {IngestPerSecond:N0} | {PublishP50Ms:0.0} / {PublishP99Ms:0.0} | {DeliveriesPerSecond:N0} | " +
+    /// <summary>Each figure the median of the runs' (so a row need not be one run's).</summary>
+    public static BenchResult Median(IReadOnlyList<BenchResult> runs)
+    {
+        double M(Func<BenchResult, double> f) => Benchmark.Percentile(runs.Select(f), 50);
+        var drains = runs.Where(r => r.Drain is not null).Select(r => r.Drain!).ToList();
+        double D(Func<DrainResult, double> f) => Benchmark.Percentile(drains.Select(f), 50);
+        var first = runs[0];
+        return first with
+        {
+            IngestPerSecond = M(r => r.IngestPerSecond), PublishP50Ms = M(r => r.PublishP50Ms), PublishP99Ms = M(r => r.PublishP99Ms),
+            Delivered = runs.Min(r => r.Delivered), Duplicates = runs.Max(r => r.Duplicates), DeliveriesPerSecond = M(r => r.DeliveriesPerSecond),
+            EndToEndP50Ms = M(r => r.EndToEndP50Ms), EndToEndP99Ms = M(r => r.EndToEndP99Ms), EndToEndMaxMs = M(r => r.EndToEndMaxMs),
+            PeakMemoryMiB = M(r => r.PeakMemoryMiB), CpuSecondsPer1000Deliveries = M(r => r.CpuSecondsPer1000Deliveries),
+            LimitPerSecond = M(r => r.LimitPerSecond), RatioToLimit = M(r => r.RatioToLimit),
+            PacedRatePerSecond = M(r => r.PacedRatePerSecond), PacedPublishP50Ms = M(r => r.PacedPublishP50Ms), PacedPublishP99Ms = M(r => r.PacedPublishP99Ms),
+            Drain = drains.Count == 0 ? null : new DrainResult(D(d => d.IngestPerSecond), D(d => d.PublishP50Ms), D(d => d.PublishP99Ms),
+                drains.Min(d => d.Delivered), drains.Max(d => d.Duplicates), D(d => d.DeliveriesPerSecond), D(d => d.CpuSecondsPer1000Deliveries),
+                D(d => d.PeakMemoryMiB), D(d => d.RatioToLimit)),
+        };
+    }
+
+    public string MarkdownRow(string? label = null) =>
+        $"| {label ?? Store} | {Events:N0} | {Destinations} | {IngestPerSecond:N0} | {PublishP50Ms:0.0} / {PublishP99Ms:0.0} | {DeliveriesPerSecond:N0} | " +
         $"{LimitPerSecond:N0} | {RatioToLimit:P0} | {EndToEndP50Ms:N0} / {EndToEndP99Ms:N0} / {EndToEndMaxMs:N0} | {PeakMemoryMiB:N0} | " +
         $"{CpuSecondsPer1000Deliveries:0.00} | {PacedPublishP50Ms:0.0} / {PacedPublishP99Ms:0.0} | {Delivered:N0}/{Expected:N0} ({Duplicates} dup) |";
 
@@ -327,11 +355,11 @@ public sealed record BenchResult(
 /// <summary>Publishing alone (delivery off), then delivery alone (draining that backlog).</summary>
 public sealed record DrainResult(
     double IngestPerSecond, double PublishP50Ms, double PublishP99Ms,
-    long Delivered, long Duplicates, double DeliveriesPerSecond, double CpuSecondsPer1000Deliveries, double PeakMemoryMiB)
+    long Delivered, long Duplicates, double DeliveriesPerSecond, double CpuSecondsPer1000Deliveries, double PeakMemoryMiB, double RatioToLimit = 0)
 {
-    public string MarkdownRow(BenchResult r) =>
-        $"| {r.Store} | {r.Events:N0} | {r.Destinations} | {IngestPerSecond:N0} | {PublishP50Ms:0.0} / {PublishP99Ms:0.0} | " +
-        $"{DeliveriesPerSecond:N0} | {r.LimitPerSecond:N0} | {DeliveriesPerSecond / r.LimitPerSecond:P0} | {CpuSecondsPer1000Deliveries:0.00} | " +
+    public string MarkdownRow(BenchResult r, string? label = null) =>
+        $"| {label ?? r.Store} | {r.Events:N0} | {r.Destinations} | {IngestPerSecond:N0} | {PublishP50Ms:0.0} / {PublishP99Ms:0.0} | " +
+        $"{DeliveriesPerSecond:N0} | {r.LimitPerSecond:N0} | {RatioToLimit:P0} | {CpuSecondsPer1000Deliveries:0.00} | " +
         $"{PeakMemoryMiB:N0} | {Delivered:N0}/{r.Expected:N0} ({Duplicates} dup) |";
 
     public const string MarkdownHeader =

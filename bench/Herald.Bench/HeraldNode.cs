@@ -13,7 +13,7 @@ public sealed class HeraldNode : IAsyncDisposable
     public int Port { get; }
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
     public long PeakRssBytes { get; private set; }
-    /// <summary>What Herald wrote to standard output (its console log), line by line.</summary>
+    /// <summary>What Herald wrote to standard output (its console log), line by line: the last 20,000 lines.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> Log { get; } = new();
     private readonly Timer _sampler;
 
@@ -44,13 +44,16 @@ public sealed class HeraldNode : IAsyncDisposable
         env["Herald__Bootstrap__OperatorKey"] = "hk_operator_benchbenchbenchbenchbenchbench";
         env["Herald__Delivery__AllowHttp"] = "true";
         env["Herald__Delivery__AllowedNetworks__0"] = "127.0.0.0/8";
-        env["Logging__LogLevel__Default"] = "Warning";
-        env["Logging__LogLevel__Herald.Requests"] = "Warning";
-        env["DOTNET_gcServer"] = "1";
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) env[key] = value;
         var process = Process.Start(info)!;
         var node = new HeraldNode(process, port);
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) node.Log.Enqueue(e.Data); };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            node.Log.Enqueue(e.Data);
+            // Herald logs a line per request by default: keep the last 20,000, enough for any drill's checks.
+            if (node.Log.Count > 20_000) node.Log.TryDequeue(out string? _);
+        };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  herald: {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

@@ -2,11 +2,11 @@ namespace Herald.Bench;
 
 /// <summary>
 /// Command line: --store sqlite|postgres --events N --destinations K --concurrency C [--postgres CS] [--out FILE] [--drill]
-/// [--target rabbitmq --rabbitmq amqp://user:pass@host:port/vhost] [--filtered F].
+/// [--target rabbitmq --rabbitmq amqp://user:pass@host:port/vhost] [--filtered F] [--runs R] [--set Herald__X=Y].
 /// </summary>
 public sealed record BenchOptions(string Store, int Events, int Destinations, int Concurrency, string? Postgres, string? Out, bool Drill,
     IReadOnlyDictionary<string, string> Settings, bool IngestOnly = false, int Publishers = 64, bool Drain = true, bool DrainOnly = false,
-    string Target = "http", string? RabbitMqUrl = null, int Filtered = 0)
+    string Target = "http", string? RabbitMqUrl = null, int Filtered = 0, int Runs = 1, double WarmupSeconds = 20)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -19,7 +19,8 @@ public sealed record BenchOptions(string Store, int Events, int Destinations, in
         if (store is not ("sqlite" or "postgres")) throw new ArgumentException("--store must be sqlite or postgres");
         if (Get("--target", "http") is not ("http" or "rabbitmq")) throw new ArgumentException("--target must be http or rabbitmq");
         return new BenchOptions(store, int.Parse(Get("--events", "10000")), int.Parse(Get("--destinations", "1")),
-            int.Parse(Get("--concurrency", "32")),
+            // --concurrency C: the plain-limit client's requests in flight per receiver; 16 is Herald's default per destination.
+            int.Parse(Get("--concurrency", "16")),
             Get("--postgres", Environment.GetEnvironmentVariable("HERALD_BENCH_POSTGRES") ?? Environment.GetEnvironmentVariable("HERALD_TEST_POSTGRES") ?? ""),
             args.Contains("--out") ? Get("--out", "") : null, args.Contains("--drill"),
             // --set Herald__X=Y passes a setting to the Herald process under test.
@@ -37,6 +38,10 @@ public sealed record BenchOptions(string Store, int Events, int Destinations, in
             Get("--target", "http"),
             args.Contains("--rabbitmq") ? Get("--rabbitmq", "") : Environment.GetEnvironmentVariable("HERALD_BENCH_RABBITMQ"),
             // --filtered F: F more destinations whose payload filter no event matches (fan-out evaluates them all, sends nothing).
-            int.Parse(Get("--filtered", "0")));
+            int.Parse(Get("--filtered", "0")),
+            // --runs R: the whole benchmark R times; the tables show every run and the median of each column.
+            int.Parse(Get("--runs", "1")),
+            // --warmup S: publish (and deliver) for S seconds before measuring (default 20): the JIT's tiers settle first.
+            double.Parse(Get("--warmup", "20"), System.Globalization.CultureInfo.InvariantCulture));
     }
 }

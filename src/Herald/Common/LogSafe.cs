@@ -12,7 +12,10 @@ public static class LogSafe
     public static string Escape(string? value)
     {
         if (value is null) return "";
-        if (!value.Any(NeedsEscape)) return value;
+        var clean = true;
+        foreach (var c in value)
+            if (NeedsEscape(c)) { clean = false; break; }
+        if (clean) return value;
         var builder = new StringBuilder(value.Length + 16);
         foreach (var c in value)
         {

@@ -16,6 +16,10 @@ public sealed class Db : IAsyncDisposable
     private readonly NpgsqlDataSource? _postgres;
     private readonly string? _sqlite;
     private readonly string _sqlitePragmas = "";
+    private readonly bool _sqliteNormal;
+
+    /// <summary>The pragmas each pooled SQLite connection (its native handle) last ran.</summary>
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, System.Runtime.CompilerServices.StrongBox<string>> _initialized = new();
 
     private readonly StoreClock _clock;
 
@@ -49,7 +53,8 @@ public sealed class Db : IAsyncDisposable
         var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
         if (directory is not null) PrivateFile.EnsureDirectory(directory); // database and key files: this user only
         _sqlite = builder.ToString();
-        _sqlitePragmas = $"PRAGMA foreign_keys = ON; PRAGMA synchronous = {(o.Storage.SqliteSynchronous.Equals("NORMAL", StringComparison.OrdinalIgnoreCase) ? "NORMAL" : "FULL")}; " +
+        _sqliteNormal = o.Storage.SqliteSynchronous.Equals("NORMAL", StringComparison.OrdinalIgnoreCase);
+        _sqlitePragmas = $"PRAGMA foreign_keys = ON; PRAGMA synchronous = {(_sqliteNormal ? "NORMAL" : "FULL")}; " +
             $"PRAGMA wal_autocheckpoint = {AutoCheckpointPages};";
         ConnectionString = _sqlite;
     }
@@ -120,9 +125,15 @@ public sealed class Db : IAsyncDisposable
             try
             {
                 await connection.OpenAsync(bound.Token);
-                using var pragma = connection.CreateCommand();
-                pragma.CommandText = _sqlitePragmas + SqliteTestPragmas;
-                await pragma.ExecuteNonQueryAsync(bound.Token);
+                // A pooled connection keeps its pragmas: they run once per underlying connection (and again when they change).
+                var pragmas = _sqlitePragmas + SqliteTestPragmas;
+                if (connection.Handle is { } handle && (!_initialized.TryGetValue(handle, out var applied) || applied.Value != pragmas))
+                {
+                    using var pragma = connection.CreateCommand();
+                    pragma.CommandText = pragmas;
+                    await pragma.ExecuteNonQueryAsync(bound.Token);
+                    _initialized.AddOrUpdate(handle, new System.Runtime.CompilerServices.StrongBox<string>(pragmas));
+                }
                 return connection;
             }
             catch
@@ -149,7 +160,11 @@ public sealed class Db : IAsyncDisposable
         var last = Interlocked.Read(ref _clearedAt);
         if (now - last < 1000 || Interlocked.CompareExchange(ref _clearedAt, now, last) != last) return;
         if (_postgres is not null) _postgres.Clear();
-        else SqliteConnection.ClearPool(new SqliteConnection(_sqlite));
+        else
+        {
+            _writerStale = true; // reopened by the next writer, which holds the gate
+            SqliteConnection.ClearPool(new SqliteConnection(_sqlite));
+        }
     }
 
     private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
@@ -169,19 +184,82 @@ public sealed class Db : IAsyncDisposable
             throw new StorageUnavailableException($"the database stayed locked for {WriteTimeout.TotalSeconds:0.###} s");
         try
         {
+            if (Kind == StoreKind.Sqlite)
+            {
+                var writer = await WriterAsync(ct);
+                var normal = durability == Durability.Deferred || _sqliteNormal;
+                if (writer.SynchronousNormal != normal)
+                {
+                    await Execute(writer, null, normal ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL", ct);
+                    writer.SynchronousNormal = normal;
+                }
+                return new WriteScope(writer, await writer.BeginTransactionAsync(ct), _sqliteWriter, ownsConnection: false, onFault: () => _writerStale = true);
+            }
             var connection = await OpenAsync(ct);
-            if (durability == Durability.Deferred && Kind == StoreKind.Sqlite)
-                await Execute(connection, null, "PRAGMA synchronous = NORMAL", ct); // OpenAsync sets it back for the next user
             var tx = await connection.BeginTransactionAsync(ct);
             if (durability == Durability.Deferred && Kind == StoreKind.Postgres)
                 await Execute(connection, tx, "SET LOCAL synchronous_commit = off", ct);
-            return new WriteScope(connection, tx, Kind == StoreKind.Sqlite ? _sqliteWriter : null);
+            return new WriteScope(connection, tx, null);
         }
         catch
         {
             if (Kind == StoreKind.Sqlite) _sqliteWriter.Release();
             throw;
         }
+    }
+
+    private CachingSqliteConnection? _writer;
+    private volatile bool _writerStale;
+
+    /// <summary>
+    /// SQLite's write connection (the caller holds the writer gate): opened once and kept, with its compiled statements; opened
+    /// again after a fault that may have broken it, and its pragmas run again when they change (a test's).
+    /// </summary>
+    private async Task<CachingSqliteConnection> WriterAsync(CancellationToken ct)
+    {
+        if (_writer is not null && (_writerStale || _writer.State != System.Data.ConnectionState.Open))
+        {
+            await _writer.DisposeAsync();
+            _writer = null;
+        }
+        _writerStale = false;
+        var pragmas = _sqlitePragmas + SqliteTestPragmas;
+        if (_writer is null)
+        {
+            var writer = new CachingSqliteConnection(_sqlite!);
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            bound.CancelAfter(WriteTimeout);
+            try
+            {
+                await writer.OpenAsync(bound.Token);
+            }
+            catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+            {
+                await writer.DisposeAsync();
+                throw new StorageUnavailableException($"no connection within {WriteTimeout.TotalSeconds:0.###} s", e);
+            }
+            catch
+            {
+                await writer.DisposeAsync();
+                throw;
+            }
+            _writer = writer;
+        }
+        if (_writer.AppliedPragmas != pragmas)
+        {
+            try
+            {
+                await Execute(_writer, null, pragmas, ct);
+            }
+            catch
+            {
+                _writerStale = true;
+                throw;
+            }
+            _writer.AppliedPragmas = pragmas;
+            _writer.SynchronousNormal = _sqliteNormal;
+        }
+        return _writer;
     }
 
     /// <summary>
@@ -220,5 +298,11 @@ public sealed class Db : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_postgres is not null) await _postgres.DisposeAsync();
+        if (_writer is not null && await _sqliteWriter.WaitAsync(WriteTimeout))
+        {
+            await _writer.DisposeAsync();
+            _writer = null;
+            _sqliteWriter.Release();
+        }
     }
 }
