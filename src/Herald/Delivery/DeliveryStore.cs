@@ -260,7 +260,8 @@ public sealed class DeliveryStore(Db db, TimeProvider time, StoreClock clock)
             // with each opening (capped). Any success closes it.
             var cooldown = (long)policy.Cooldown.TotalMilliseconds;
             var maxCooldown = (long)policy.MaxCooldown.TotalMilliseconds;
-            var opened = await connection.QueryAsync<DestinationRecord>(new CommandDefinition($"""
+            // A destination whose last attempt here succeeded has no failures left, so it cannot open: the usual batch skips this.
+            var opened = streaks.All(s => s.Succeeded == 1 && s.Trailing == 0) ? [] : await connection.QueryAsync<DestinationRecord>(new CommandDefinition($"""
                 UPDATE destinations SET circuit_state = 'open', circuit_opens = circuit_opens + 1,
                     circuit_reopens_at = {db.Now} + CASE WHEN circuit_opens >= 20 OR @cooldown * (1 << circuit_opens) > @maxCooldown
                         THEN @maxCooldown ELSE @cooldown * (1 << circuit_opens) END
