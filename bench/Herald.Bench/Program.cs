@@ -9,6 +9,7 @@ public static class BenchMain
         var options = BenchOptions.Parse(args);
         if (options.Drill) return await Drill.RunAsync(options);
         if (options.Target == "rabbitmq") return await RunBrokerAsync(options);
+        if (options.PeerOnly) return await RunPeerAsync(options, null) ? 0 : 2;
 
         var result = await Benchmark.RunAsync(options);
         Console.WriteLine();
@@ -24,7 +25,28 @@ public static class BenchMain
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"results: {file}");
-        return options.IngestOnly || ((options.DrainOnly || result.Delivered == result.Expected) && (result.Drain is null || result.Drain.Delivered == result.Expected)) ? 0 : 2;
+        var peerComplete = options.Peer is null || await RunPeerAsync(options, result, Path.ChangeExtension(file, null) + $"-peer-{options.Peer}.json");
+        return !peerComplete ? 2 : options.IngestOnly || ((options.DrainOnly || result.Delivered == result.Expected) && (result.Drain is null || result.Drain.Delivered == result.Expected)) ? 0 : 2;
+    }
+
+    /// <summary>The peer (--peer hangfire) on its own receivers, beside Herald's result when there is one; true when it delivered all.</summary>
+    private static async Task<bool> RunPeerAsync(BenchOptions options, BenchResult? herald, string? file = null)
+    {
+        Console.WriteLine();
+        await using var receivers = await Receivers.StartAsync(options.Destinations);
+        var peer = await PeerBenchmark.RunHangfireAsync(options, receivers);
+        var heraldRate = herald is null || herald.Delivered == 0 ? double.NaN : herald.DeliveriesPerSecond;
+        var limit = herald is null || herald.LimitPerSecond == 0 ? double.NaN : herald.LimitPerSecond;
+        Console.WriteLine();
+        Console.WriteLine(PeerResult.MarkdownHeader);
+        Console.WriteLine(peer.MarkdownRow(heraldRate, limit));
+        file ??= options.Out ?? Path.Combine("bench", "results", $"peer-{options.Peer}-n{peer.Events}-k{options.Destinations}.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        var report = new PeerReport(peer, double.IsNaN(heraldRate) ? null : heraldRate, double.IsNaN(limit) ? null : limit,
+            double.IsNaN(heraldRate) ? null : heraldRate / peer.DeliveriesPerSecond);
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+        Console.WriteLine($"peer results: {file}");
+        return peer.Delivered == peer.Expected;
     }
 
     private static async Task<int> RunBrokerAsync(BenchOptions options)
