@@ -47,7 +47,8 @@ public sealed record BenchOptions(string Store, int Events, int Destinations, in
             peer,
             // --peer-only: the peer alone, without Herald's run.
             args.Contains("--peer-only"),
-            // --peer-events N: events for the peer's run (default: --events); --peer-workers W: its Hangfire WorkerCount.
+            // --peer-events N: events for the peer's run (default: --events, at most 10,000 deliveries); --peer-workers W: its
+            // Hangfire WorkerCount (default Hangfire's, min(5 × cores, 20)).
             args.Contains("--peer-events") ? int.Parse(Get("--peer-events", "")) : null,
             args.Contains("--peer-workers") ? int.Parse(Get("--peer-workers", "")) : null);
     }

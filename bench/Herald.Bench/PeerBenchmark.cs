@@ -11,11 +11,15 @@ namespace Herald.Bench;
 /// </summary>
 public static class PeerBenchmark
 {
+    public const int MaxDefaultDeliveries = 10_000;
+
     public static async Task<PeerResult> RunHangfireAsync(BenchOptions o, Receivers receivers)
     {
         if (string.IsNullOrEmpty(o.Postgres))
             throw new ArgumentException("--peer hangfire needs PostgreSQL: --postgres <admin connection string> (or HERALD_BENCH_POSTGRES / HERALD_TEST_POSTGRES).");
-        var events = o.PeerEvents ?? o.Events;
+        // Hangfire delivers around a hundred a second here, so by default its run is capped at 10,000 deliveries (a minute or
+        // two); its rates compare with Herald's at any N.
+        var events = o.PeerEvents ?? Math.Min(o.Events, Math.Max(1, MaxDefaultDeliveries / o.Destinations));
         var workers = o.PeerWorkers ?? Math.Min(Environment.ProcessorCount * 5, 20);
         Console.WriteLine($"peer: Hangfire on PostgreSQL, {workers} workers, events={events:N0} destinations={o.Destinations}");
         var database = await Benchmark.FreshPostgresDatabaseAsync(o.Postgres);
@@ -203,4 +207,5 @@ public sealed record PeerResult(
 }
 
 /// <summary>What the bench writes for a peer run: the peer's figures beside Herald's live rate and the plain limit (null when not measured).</summary>
-public sealed record PeerReport(PeerResult Peer, double? HeraldDeliveriesPerSecond, double? LimitPerSecond, double? HeraldOverPeer);
+public sealed record PeerReport(PeerResult Peer, string? HeraldStore, int? HeraldEvents, double? HeraldDeliveriesPerSecond, double? LimitPerSecond,
+    double? HeraldOverPeer);

@@ -25,12 +25,12 @@ public static class BenchMain
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"results: {file}");
-        var peerComplete = options.Peer is null || await RunPeerAsync(options, result, Path.ChangeExtension(file, null) + $"-peer-{options.Peer}.json");
+        var peerComplete = options.Peer is null || await RunPeerAsync(options, result);
         return !peerComplete ? 2 : options.IngestOnly || ((options.DrainOnly || result.Delivered == result.Expected) && (result.Drain is null || result.Drain.Delivered == result.Expected)) ? 0 : 2;
     }
 
     /// <summary>The peer (--peer hangfire) on its own receivers, beside Herald's result when there is one; true when it delivered all.</summary>
-    private static async Task<bool> RunPeerAsync(BenchOptions options, BenchResult? herald, string? file = null)
+    private static async Task<bool> RunPeerAsync(BenchOptions options, BenchResult? herald)
     {
         Console.WriteLine();
         await using var receivers = await Receivers.StartAsync(options.Destinations);
@@ -40,9 +40,15 @@ public static class BenchMain
         Console.WriteLine();
         Console.WriteLine(PeerResult.MarkdownHeader);
         Console.WriteLine(peer.MarkdownRow(heraldRate, limit));
-        file ??= options.Out ?? Path.Combine("bench", "results", $"peer-{options.Peer}-n{peer.Events}-k{options.Destinations}.json");
+        // Beside Herald's file: --out X.json gives X-peer-hangfire.json; by default bench/results/peer-hangfire-<store>-n<N>-k<K>.json
+        // (Herald's store and N), or peer-hangfire-n<N>-k<K>.json (the peer's N) with --peer-only.
+        var file = options.Out is { } output
+            ? herald is null ? output : Path.ChangeExtension(output, null) + $"-peer-{options.Peer}.json"
+            : Path.Combine("bench", "results", herald is null
+                ? $"peer-{options.Peer}-n{peer.Events}-k{options.Destinations}.json"
+                : $"peer-{options.Peer}-{herald.Store}-n{herald.Events}-k{options.Destinations}.json");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
-        var report = new PeerReport(peer, double.IsNaN(heraldRate) ? null : heraldRate, double.IsNaN(limit) ? null : limit,
+        var report = new PeerReport(peer, herald?.Store, herald?.Events, double.IsNaN(heraldRate) ? null : heraldRate, double.IsNaN(limit) ? null : limit,
             double.IsNaN(heraldRate) ? null : heraldRate / peer.DeliveriesPerSecond);
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"peer results: {file}");
