@@ -49,7 +49,7 @@ public static class BenchMain
                 : $"peer-{options.Peer}-{herald.Store}-n{herald.Events}-k{options.Destinations}.json");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         var report = new PeerReport(peer, herald?.Store, herald?.Events, double.IsNaN(heraldRate) ? null : heraldRate, double.IsNaN(limit) ? null : limit,
-            double.IsNaN(heraldRate) ? null : heraldRate / peer.DeliveriesPerSecond);
+            double.IsNaN(heraldRate) || peer.DeliveriesPerSecond <= 0 ? null : heraldRate / peer.DeliveriesPerSecond);
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"peer results: {file}");
         return peer.Delivered == peer.Expected;
