@@ -124,7 +124,7 @@ public static class Benchmark
             PeakMemoryMiB: liveMemory / 1048576.0, CpuSecondsPer1000Deliveries: cpu.TotalSeconds / Math.Max(1, delivered) * 1000,
             LimitPerSecond: limit, RatioToLimit: delivered / deliverySeconds / limit,
             PacedRatePerSecond: paced.Rate, PacedPublishP50Ms: paced.P50, PacedPublishP99Ms: paced.P99,
-            Drain: drain, At: DateTimeOffset.UtcNow);
+            Drain: drain, At: DateTimeOffset.UtcNow) { LimitCpuPer1000 = LimitCpuPer1000 };
         if (postgres is not null) await DropPostgresDatabaseAsync(o.Postgres!, postgres);
         try { Directory.Delete(directory, true); } catch (IOException) { }
         return result;
@@ -140,12 +140,13 @@ public static class Benchmark
         var expected = (long)o.Events * o.Destinations;
         Console.WriteLine($"drain: storing a backlog of {o.Events:N0} events with delivery off");
         var latencies = new ConcurrentBag<double>();
-        double ingestSeconds;
+        double ingestSeconds, ingestCpuPer1000;
         await using (var ingest = HeraldNode.Start(directory, o.Store, postgres, FreePort(),
             new Dictionary<string, string>(settings) { ["Herald__Delivery__Worker"] = "false" }))
         {
             await ingest.WaitHealthyAsync();
             using var client = ingest.Client();
+            var ingestCpu = ingest.CpuTime();
             var started = Stopwatch.GetTimestamp();
             await Parallel.ForEachAsync(Enumerable.Range(0, o.Events), new ParallelOptions { MaxDegreeOfParallelism = o.Publishers }, async (i, ct) =>
             {
@@ -154,6 +155,7 @@ public static class Benchmark
                 latencies.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
             });
             ingestSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            ingestCpuPer1000 = (ingest.CpuTime() - ingestCpu).TotalSeconds / o.Events * 1000;
         }
 
         receivers.Reset();
@@ -176,7 +178,8 @@ public static class Benchmark
         var rate = times.Count < 10 ? double.NaN : (times.Count - 1 - from) / Stopwatch.GetElapsedTime(times[from], times[^1]).TotalSeconds;
         return new DrainResult(o.Events / ingestSeconds, Percentile(latencies, 50), Percentile(latencies, 99),
             receivers.FirstSeen.Count, Interlocked.Read(ref receivers.Duplicates), rate,
-            cpu.TotalSeconds / Math.Max(1, receivers.FirstSeen.Count - expected / 2) * 1000, node.PeakRssBytes / 1048576.0);
+            cpu.TotalSeconds / Math.Max(1, receivers.FirstSeen.Count - expected / 2) * 1000, node.PeakRssBytes / 1048576.0)
+            { IngestCpuPer1000 = ingestCpuPer1000 };
     }
 
     private static readonly byte[] IdProperty = "\"id\":\""u8.ToArray();
@@ -228,6 +231,9 @@ public static class Benchmark
         categories = new[] { "shop" },
     };
 
+    /// <summary>CPU-seconds per 1,000 plain requests (client + receiver), from the last limit measured.</summary>
+    public static double LimitCpuPer1000 { get; private set; }
+
     private static async Task<double> PlainLimitAsync(Receivers receivers, byte[] body, int total, int concurrencyPerReceiver)
     {
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 });
@@ -236,8 +242,13 @@ public static class Benchmark
         var warm = Stopwatch.GetTimestamp();
         while (Stopwatch.GetElapsedTime(warm).TotalSeconds < 5) await PostAllAsync(client, receivers, body, 20_000, concurrencyPerReceiver);
         var started = Stopwatch.GetTimestamp();
+        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         await PostAllAsync(client, receivers, body, total, concurrencyPerReceiver);
-        return total / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var rate = total / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        // Client and receiver together (both in this process): what one plain request costs the machine.
+        LimitCpuPer1000 = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / total * 1000;
+        Console.WriteLine($"limit: {LimitCpuPer1000:0.000} CPU-s per 1,000 requests (client and receiver together)");
+        return rate;
     }
 
     private static async Task PostAllAsync(HttpClient client, Receivers receivers, byte[] body, int total, int concurrencyPerReceiver)
@@ -324,6 +335,9 @@ public sealed record BenchResult(
     double PacedRatePerSecond, double PacedPublishP50Ms, double PacedPublishP99Ms,
     DrainResult? Drain, DateTimeOffset At)
 {
+    /// <summary>The plain limit's CPU-seconds per 1,000 requests (client and receiver together).</summary>
+    public double LimitCpuPer1000 { get; init; }
+
     /// <summary>Each figure the median of the runs' (so a row need not be one run's).</summary>
     public static BenchResult Median(IReadOnlyList<BenchResult> runs)
     {
@@ -338,20 +352,21 @@ public sealed record BenchResult(
             EndToEndP50Ms = M(r => r.EndToEndP50Ms), EndToEndP99Ms = M(r => r.EndToEndP99Ms), EndToEndMaxMs = M(r => r.EndToEndMaxMs),
             PeakMemoryMiB = M(r => r.PeakMemoryMiB), CpuSecondsPer1000Deliveries = M(r => r.CpuSecondsPer1000Deliveries),
             LimitPerSecond = M(r => r.LimitPerSecond), RatioToLimit = M(r => r.RatioToLimit),
+            LimitCpuPer1000 = M(r => r.LimitCpuPer1000),
             PacedRatePerSecond = M(r => r.PacedRatePerSecond), PacedPublishP50Ms = M(r => r.PacedPublishP50Ms), PacedPublishP99Ms = M(r => r.PacedPublishP99Ms),
             Drain = drains.Count == 0 ? null : new DrainResult(D(d => d.IngestPerSecond), D(d => d.PublishP50Ms), D(d => d.PublishP99Ms),
                 drains.Min(d => d.Delivered), drains.Max(d => d.Duplicates), D(d => d.DeliveriesPerSecond), D(d => d.CpuSecondsPer1000Deliveries),
-                D(d => d.PeakMemoryMiB), D(d => d.RatioToLimit)),
+                D(d => d.PeakMemoryMiB), D(d => d.RatioToLimit)) { IngestCpuPer1000 = D(d => d.IngestCpuPer1000) },
         };
     }
 
     public string MarkdownRow(string? label = null) =>
         $"| {label ?? Store} | {Events:N0} | {Destinations} | {IngestPerSecond:N0} | {PublishP50Ms:0.0} / {PublishP99Ms:0.0} | {DeliveriesPerSecond:N0} | " +
-        $"{LimitPerSecond:N0} | {RatioToLimit:P0} | {EndToEndP50Ms:N0} / {EndToEndP99Ms:N0} / {EndToEndMaxMs:N0} | {PeakMemoryMiB:N0} | " +
+        $"{LimitPerSecond:N0} ({LimitCpuPer1000:0.000}) | {RatioToLimit:P0} | {EndToEndP50Ms:N0} / {EndToEndP99Ms:N0} / {EndToEndMaxMs:N0} | {PeakMemoryMiB:N0} | " +
         $"{CpuSecondsPer1000Deliveries:0.00} | {PacedPublishP50Ms:0.0} / {PacedPublishP99Ms:0.0} | {Delivered:N0}/{Expected:N0} ({Duplicates} dup) |";
 
     public const string MarkdownHeader =
-        "| store | events | fan-out | ingest ev/s | publish p50/p99 ms | deliveries/s | plain limit req/s | Herald ÷ limit | publish→receipt p50/p99/max ms | peak MiB | CPU s / 1k deliveries | p50/p99 ms at 1,000 ev/s | delivered |\n" +
+        "| store | events | fan-out | ingest ev/s | publish p50/p99 ms | deliveries/s | plain limit req/s (its CPU s / 1k) | Herald ÷ limit | publish→receipt p50/p99/max ms | peak MiB | CPU s / 1k deliveries | p50/p99 ms at 1,000 ev/s | delivered |\n" +
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|";
 }
 
@@ -360,12 +375,15 @@ public sealed record DrainResult(
     double IngestPerSecond, double PublishP50Ms, double PublishP99Ms,
     long Delivered, long Duplicates, double DeliveriesPerSecond, double CpuSecondsPer1000Deliveries, double PeakMemoryMiB, double RatioToLimit = 0)
 {
+    /// <summary>Herald's CPU-seconds per 1,000 events published with delivery off (the backlog's node).</summary>
+    public double IngestCpuPer1000 { get; init; }
+
     public string MarkdownRow(BenchResult r, string? label = null) =>
-        $"| {label ?? r.Store} | {r.Events:N0} | {r.Destinations} | {IngestPerSecond:N0} | {PublishP50Ms:0.0} / {PublishP99Ms:0.0} | " +
+        $"| {label ?? r.Store} | {r.Events:N0} | {r.Destinations} | {IngestPerSecond:N0} | {PublishP50Ms:0.0} / {PublishP99Ms:0.0} | {IngestCpuPer1000:0.00} | " +
         $"{DeliveriesPerSecond:N0} | {r.LimitPerSecond:N0} | {RatioToLimit:P0} | {CpuSecondsPer1000Deliveries:0.00} | " +
         $"{PeakMemoryMiB:N0} | {Delivered:N0}/{r.Expected:N0} ({Duplicates} dup) |";
 
     public const string MarkdownHeader =
-        "| store | events | fan-out | ingest ev/s (delivery off) | publish p50/p99 ms | drain deliveries/s | plain limit req/s | drain ÷ limit | CPU s / 1k deliveries | peak MiB | delivered |\n" +
-        "|---|---|---|---|---|---|---|---|---|---|---|";
+        "| store | events | fan-out | ingest ev/s (delivery off) | publish p50/p99 ms | ingest CPU s / 1k events | drain deliveries/s | plain limit req/s | drain ÷ limit | CPU s / 1k deliveries | peak MiB | delivered |\n" +
+        "|---|---|---|---|---|---|---|---|---|---|---|---|";
 }

@@ -86,23 +86,13 @@ public sealed class HeraldNode : IAsyncDisposable
     /// <summary>User + system CPU time of the process so far, from /proc/{pid}/stat.</summary>
     public TimeSpan CpuTime()
     {
-        try
-        {
-            var fields = File.ReadAllText($"/proc/{_process.Id}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            var ticks = long.Parse(fields[11]) + long.Parse(fields[12]);
-            return TimeSpan.FromSeconds(ticks / 100.0);
-        }
+        try { return ProcessStats.CpuTime(_process.Id); }
         catch (Exception) { return TimeSpan.Zero; }
     }
 
     private void Sample()
     {
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
-                if (line.StartsWith("VmHWM:"))
-                    PeakRssBytes = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
-        }
+        try { if (ProcessStats.PeakRssBytes(_process.Id) is { } peak) PeakRssBytes = peak; }
         catch (Exception) { }
     }
 

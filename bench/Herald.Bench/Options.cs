@@ -2,11 +2,13 @@ namespace Herald.Bench;
 
 /// <summary>
 /// Command line: --store sqlite|postgres --events N --destinations K --concurrency C [--postgres CS] [--out FILE] [--drill]
-/// [--target rabbitmq --rabbitmq amqp://user:pass@host:port/vhost] [--filtered F] [--runs R] [--set Herald__X=Y].
+/// [--target rabbitmq --rabbitmq amqp://user:pass@host:port/vhost] [--filtered F] [--runs R] [--warmup S] [--set Herald__X=Y]
+/// [--peer hangfire [--peer-only] [--peer-events N] [--peer-workers W]].
 /// </summary>
 public sealed record BenchOptions(string Store, int Events, int Destinations, int Concurrency, string? Postgres, string? Out, bool Drill,
     IReadOnlyDictionary<string, string> Settings, bool IngestOnly = false, int Publishers = 64, bool Drain = true, bool DrainOnly = false,
-    string Target = "http", string? RabbitMqUrl = null, int Filtered = 0, int Runs = 1, double WarmupSeconds = 20)
+    string Target = "http", string? RabbitMqUrl = null, int Filtered = 0, int Runs = 1, double WarmupSeconds = 20,
+    string? Peer = null, bool PeerOnly = false, int? PeerEvents = null, int? PeerWorkers = null)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -18,6 +20,9 @@ public sealed record BenchOptions(string Store, int Events, int Destinations, in
         var store = Get("--store", "sqlite");
         if (store is not ("sqlite" or "postgres")) throw new ArgumentException("--store must be sqlite or postgres");
         if (Get("--target", "http") is not ("http" or "rabbitmq")) throw new ArgumentException("--target must be http or rabbitmq");
+        var peer = args.Contains("--peer") ? Get("--peer", "") : null;
+        if (peer is not (null or "hangfire")) throw new ArgumentException("--peer must be hangfire");
+        if (args.Contains("--peer-only") && peer is null) throw new ArgumentException("--peer-only needs --peer hangfire");
         return new BenchOptions(store, int.Parse(Get("--events", "10000")), int.Parse(Get("--destinations", "1")),
             // --concurrency C: the plain-limit client's requests in flight per receiver; 16 is Herald's default per destination.
             int.Parse(Get("--concurrency", "16")),
@@ -42,6 +47,14 @@ public sealed record BenchOptions(string Store, int Events, int Destinations, in
             // --runs R: the whole benchmark R times; the tables show every run and the median of each column.
             int.Parse(Get("--runs", "1")),
             // --warmup S: publish (and deliver) for S seconds before measuring (default 20): the JIT's tiers settle first.
-            double.Parse(Get("--warmup", "20"), System.Globalization.CultureInfo.InvariantCulture));
+            double.Parse(Get("--warmup", "20"), System.Globalization.CultureInfo.InvariantCulture),
+            // --peer hangfire: the usual alternative (bench/Herald.Bench.Hangfire) in the same run, with Herald ÷ peer.
+            peer,
+            // --peer-only: the peer alone, without Herald's run.
+            args.Contains("--peer-only"),
+            // --peer-events N: events for the peer's run (default: --events, at most 10,000 deliveries); --peer-workers W: its
+            // Hangfire WorkerCount (default Hangfire's, min(5 × cores, 20)).
+            args.Contains("--peer-events") ? int.Parse(Get("--peer-events", "")) : null,
+            args.Contains("--peer-workers") ? int.Parse(Get("--peer-workers", "")) : null);
     }
 }
