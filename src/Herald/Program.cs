@@ -17,6 +17,9 @@ using Herald.Projects;
 using Herald.Sources;
 using Microsoft.Extensions.Options;
 
+// Herald's own process (a test host runs this code too, and keeps its console as it is).
+if (System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly) BufferedConsole.Install();
+
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddHerald();
 
