@@ -25,6 +25,7 @@ public sealed class HeraldProcess : IAsyncDisposable
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
     public string Output { get { lock (_output) return _output.ToString(); } }
     public bool HasExited => _process.HasExited;
+    public int Id => _process.Id;
     public int ExitCode => _process.ExitCode;
 
     public static HeraldProcess Start(string workingDirectory, IDictionary<string, string?> environment, int? port = null)
