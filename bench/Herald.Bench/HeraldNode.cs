@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 
 namespace Herald.Bench;
 
@@ -60,28 +59,9 @@ public sealed class HeraldNode : IAsyncDisposable
         return node;
     }
 
-    public HttpClient Client()
-    {
-        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
-        {
-            BaseAddress = BaseAddress,
-            Timeout = TimeSpan.FromSeconds(60),
-        };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
-        return client;
-    }
+    public HttpClient Client() => ServedProcess.Client(BaseAddress, AdminKey);
 
-    public async Task WaitHealthyAsync()
-    {
-        using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
-        for (var i = 0; i < 300; i++)
-        {
-            if (_process.HasExited) throw new InvalidOperationException($"Herald exited with {_process.ExitCode}.");
-            try { if ((await client.GetAsync("/readyz")).IsSuccessStatusCode) return; } catch (HttpRequestException) { } catch (TaskCanceledException) { }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("Herald did not become ready.");
-    }
+    public Task WaitHealthyAsync() => ServedProcess.WaitReadyAsync(_process, BaseAddress, "Herald", TimeSpan.FromSeconds(30));
 
     /// <summary>User + system CPU time of the process so far, from /proc/{pid}/stat.</summary>
     public TimeSpan CpuTime()

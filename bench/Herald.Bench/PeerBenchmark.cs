@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Http.Headers;
 
 namespace Herald.Bench;
 
@@ -141,29 +140,9 @@ internal sealed class PeerProcess : IAsyncDisposable
 
     internal const string ApiKeyValue = "peer_bench_key_benchbenchbenchbenchbench";
 
-    public HttpClient Client()
-    {
-        // The client Herald's run publishes with.
-        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
-        {
-            BaseAddress = _baseAddress,
-            Timeout = TimeSpan.FromSeconds(60),
-        };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKeyValue);
-        return client;
-    }
+    public HttpClient Client() => ServedProcess.Client(_baseAddress, ApiKeyValue);
 
-    public async Task WaitReadyAsync()
-    {
-        using var client = new HttpClient { BaseAddress = _baseAddress, Timeout = TimeSpan.FromSeconds(2) };
-        for (var i = 0; i < 600; i++)
-        {
-            if (_process.HasExited) throw new InvalidOperationException($"The peer exited with {_process.ExitCode}.");
-            try { if ((await client.GetAsync("/readyz")).IsSuccessStatusCode) return; } catch (HttpRequestException) { } catch (TaskCanceledException) { }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("The peer did not become ready.");
-    }
+    public Task WaitReadyAsync() => ServedProcess.WaitReadyAsync(_process, _baseAddress, "The peer", TimeSpan.FromSeconds(60));
 
     public bool HasExited => _process.HasExited;
 
