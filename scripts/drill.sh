@@ -5,7 +5,7 @@
 #   with publishing running: a full disk (SQLite on a 16 MiB tmpfs; needs root to mount), a stopped and a frozen (SIGSTOP)
 #   throwaway PostgreSQL cluster (initdb on a spare port); delivery in the wild (issue 14): a bad-endpoint population beside
 #   an all-healthy baseline (50 destinations; 200 with --events 2000 or more), SIGTERM with sends in flight then a restart,
-#   and erasure under delivery (SQLite, and PostgreSQL with a server). HERALD_DRILL_ONLY=text runs only the drills whose name has it.
+#   and erasure under delivery (SQLite, and PostgreSQL with a server). HERALD_DRILL_ONLY=text runs only the drills whose name has it ("a|b": a or b).
 # Usage: scripts/drill.sh [--events N] [--postgres "Host=...;Database=postgres"]
 # Ends with one line "N passed, N failed".
 set -euo pipefail

@@ -22,8 +22,12 @@ public static class Drill
         else Console.WriteLine("drill: two-node PostgreSQL drill not run: no --postgres connection string (or HERALD_TEST_POSTGRES).");
         drills.AddRange(StorageDrills.Available());
         drills.AddRange(WildDrills.All(o));
-        // HERALD_DRILL_ONLY=text runs only the drills whose name contains it.
-        if (Environment.GetEnvironmentVariable("HERALD_DRILL_ONLY") is { Length: > 0 } only) drills.RemoveAll(d => !d.Name.Contains(only, StringComparison.OrdinalIgnoreCase));
+        // HERALD_DRILL_ONLY=text runs only the drills whose name contains it; "a|b" those whose name contains a or b.
+        if (Environment.GetEnvironmentVariable("HERALD_DRILL_ONLY") is { Length: > 0 } only)
+        {
+            var wanted = only.Split('|', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            drills.RemoveAll(d => !wanted.Any(w => d.Name.Contains(w, StringComparison.OrdinalIgnoreCase)));
+        }
 
         int passed = 0, failed = 0;
         foreach (var (name, run) in drills)

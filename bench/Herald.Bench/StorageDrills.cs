@@ -54,7 +54,7 @@ public static class StorageDrills
         using var client = node.Client();
         (await client.PostAsJsonAsync("/v1/destinations", new { kind = "webhook", url = $"http://127.0.0.1:{receivers.Ports[0]}/hook" })).EnsureSuccessStatusCode();
 
-        var load = new Load(client);
+        await using var load = new Load(client); // a drill that fails midway stops its publishers too
         var publishing = load.RunAsync();
         await Task.Delay(1000);
         var filler = System.IO.Path.Combine(disk.Path, "filler");
@@ -87,7 +87,7 @@ public static class StorageDrills
         using var client = node.Client();
         (await client.PostAsJsonAsync("/v1/destinations", new { kind = "webhook", url = $"http://127.0.0.1:{receivers.Ports[0]}/hook" })).EnsureSuccessStatusCode();
 
-        var load = new Load(client);
+        await using var load = new Load(client); // a drill that fails midway stops its publishers too
         var publishing = load.RunAsync();
         await Task.Delay(1000);
         if (freeze) cluster.Freeze(); else await cluster.StopAsync();
@@ -148,8 +148,14 @@ public static class StorageDrills
     }
 
     /// <summary>Four publishers, each publishing one event every 25 ms, recording every answer and how long it took.</summary>
-    private sealed class Load(HttpClient client)
+    private sealed class Load(HttpClient client) : IAsyncDisposable
     {
+        public ValueTask DisposeAsync()
+        {
+            _stop.Cancel();
+            return ValueTask.CompletedTask;
+        }
+
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private readonly CancellationTokenSource _stop = new();
         private readonly ConcurrentQueue<(TimeSpan At, int Status, TimeSpan Took)> _answers = new();

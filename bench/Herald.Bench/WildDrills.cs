@@ -217,6 +217,10 @@ public static class WildDrills
             var shutdown = await node.TerminateAsync(TimeSpan.FromSeconds(40));
             var sentBeforeExit = farm.FirstSeen.Count;
             var stopLine = node.Log.FirstOrDefault(l => l.Contains("lease(s) handed back")) ?? "(no shutdown line logged)";
+            // On a failure, what Herald logged from the stop on (request lines left out) says what its shutdown did.
+            var shutdownLog = string.Join(" / ", node.Log.SkipWhile(l => !l.Contains("shutting down"))
+                .Where(l => !l.Contains("Herald.Requests[") && !System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s+(GET|POST|PUT|PATCH|DELETE) /"))
+                .Select(l => l.Trim()).TakeLast(16));
 
             // What the store holds now: deliveries still pending, and any lease not handed back.
             var (pending, held, longestLease) = Leases(Path.Combine(directory, "data", "herald.db"));
@@ -242,9 +246,9 @@ public static class WildDrills
                 $"{(held > 0 ? $" (longest lease {longestLease / 1000.0:0.0} s)" : "")}; restart: /readyz 200 after {Stopwatch.GetElapsedTime(restartAt, readyAt).TotalMilliseconds:N0} ms, " +
                 $"{after.Count} delivered, the first {firstAfterStart:N0} ms and the last {lastAfterStart:N0} ms after the process started ({spread:N0} ms apart); " +
                 $"{farm.FirstSeen.Count}/{expected} delivered, {duplicates} duplicate(s); Herald: \"{stopLine.Trim()}\"";
-            if (farm.FirstSeen.Count < expected) throw new Exception($"not everything was delivered: {figures}");
-            if (duplicates > 0) throw new Exception($"duplicates: {figures}");
-            if (held > 0) throw new Exception($"leases left in the store after SIGTERM: {figures}");
+            if (farm.FirstSeen.Count < expected) throw new Exception($"not everything was delivered: {figures}; Herald's log from the stop: {shutdownLog}");
+            if (duplicates > 0) throw new Exception($"duplicates: {figures}; Herald's log from the stop: {shutdownLog}");
+            if (held > 0) throw new Exception($"leases left in the store after SIGTERM: {figures}; Herald's log from the stop: {shutdownLog}");
             if (spread > 2000) throw new Exception($"a queued delivery waited more than 2 s after the restart: {figures}");
             if (inFlight == 0 || pending == 0) throw new Exception($"the drill did not catch sends in flight and deliveries queued: {figures}");
             return figures;

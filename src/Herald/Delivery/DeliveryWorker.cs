@@ -78,8 +78,13 @@ public sealed class DeliveryWorker(
                 }
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception e) when (stoppingToken.IsCancellationRequested)
         {
+            // Stopping ends the claim loop however the claim in progress ends: cancelled, or failing as the stop cut it short (a
+            // statement interrupted, a lock given up). Letting that escape would skip everything below: the grace for sends in
+            // flight, their outcomes, and handing back the leases. What the claim took is in hand and is handed back below.
+            if (e is not OperationCanceledException)
+                logger.LogDebug("Claiming deliveries ended with {Error} as the worker stopped.", e.GetType().Name);
         }
 
         // Shutdown: no new work; queued work stays unsent; sends in flight get their grace, then are abandoned.

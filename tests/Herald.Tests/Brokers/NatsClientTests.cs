@@ -35,7 +35,12 @@ public sealed class NatsClientTests(NatsFixture nats) : IClassFixture<NatsFixtur
         var messages = new List<INatsJSMsg<byte[]>>();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        await foreach (var msg in consumer.FetchNoWaitAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = expected + 10 }, cancellationToken: timeout.Token))
+        // Waits (server side) until the expected messages are there: a delivery may still be on its way when this is called.
+        await foreach (var msg in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = expected, Expires = TimeSpan.FromSeconds(15) },
+                           cancellationToken: timeout.Token))
+            messages.Add(msg);
+        // Then whatever else is there at once: a duplicate must show.
+        await foreach (var msg in consumer.FetchNoWaitAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 10 }, cancellationToken: timeout.Token))
             messages.Add(msg);
         return messages;
     }
