@@ -7,7 +7,7 @@ using Herald.Storage;
 namespace Herald.Delivery;
 
 /// <summary>SQL for deliveries and attempts: leasing due work, writing outcomes in batches, the delivery log, retries.</summary>
-public sealed class DeliveryStore(Db db, TimeProvider time, StoreClock clock)
+public class DeliveryStore(Db db, TimeProvider time, StoreClock clock)
 {
     private string AttemptRows => field ??= db.JsonRows("rows", ("delivery_id", "text"), ("number", "int"), ("project_id", "text"),
         ("destination_id", "text"), ("started_at", "bigint"), ("duration_ms", "int"), ("status_code", "int"), ("outcome", "text"),
@@ -30,7 +30,8 @@ public sealed class DeliveryStore(Db db, TimeProvider time, StoreClock clock)
     /// every destination gets its turn. SQLite reads candidates outside the writer gate and leases them under it, checking again
     /// that each is still due and unleased; PostgreSQL locks them with FOR UPDATE SKIP LOCKED. Times are the store's clock.
     /// </summary>
-    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(string node, int take, Func<string, int> headroom, TimeSpan lease, int rotate,
+    /// <remarks>Virtual for tests: a claim that fails as the worker stops.</remarks>
+    public virtual async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(string node, int take, Func<string, int> headroom, TimeSpan lease, int rotate,
         CancellationToken ct)
     {
         var (clockNow, clockSkew) = clock.Args();

@@ -228,6 +228,67 @@ public sealed class IsolationTests
         await first.DropStorageAsync();
     }
 
+    /// <summary>
+    /// A claim in progress when the stop comes may end with an error instead of a cancellation: SQLite does not cancel a
+    /// statement waiting on a lock, it gives up with "database is locked". The worker must still give the sends in flight their
+    /// grace, write their outcomes and hand back its leases; before the fix, that error ended the worker there and then.
+    /// </summary>
+    [Fact]
+    public async Task Shutdown_hands_back_the_leases_even_when_the_claim_in_progress_fails_as_the_stop_comes()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        var slow = new TaskCompletionSource();
+        receiver.Respond = async context =>
+        {
+            await slow.Task.WaitAsync(context.RequestAborted);
+            await context.Response.WriteAsync("ok");
+        };
+        StallingClaims? claims = null;
+        var settings = Settings(receiver, new() { ["Herald:Delivery:PerDestinationConcurrency"] = "2", ["Herald:Delivery:ShutdownGrace"] = "00:00:10" });
+        var herald = await HeraldFactory.CreateAsync(Stores.Sqlite, settings, services => services.AddSingleton<DeliveryStore>(provider =>
+            claims = new StallingClaims(provider.GetRequiredService<Db>(), provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<StoreClock>())));
+        var admin = herald.Admin();
+        await admin.CreateDestinationAsync(new { kind = "webhook", url = Url(receiver, "/hook") });
+        for (var i = 0; i < 12; i++) await admin.PublishAsync("db.insert", new { i });
+        await receiver.WaitForAsync(1); // sends in flight, the rest queued in this node's hands
+
+        claims!.Stall = true;
+        await claims.Stalled.Task.WaitAsync(TimeSpan.FromSeconds(30)); // the worker is inside a claim
+        var stopping = Task.Run(async () => await herald.DisposeStopOnlyAsync());
+        await claims.Failed.Task.WaitAsync(TimeSpan.FromSeconds(30)); // the stop came, and the claim failed
+        await Task.Delay(300);
+        Assert.False(stopping.IsCompleted); // the sends in flight still get their grace
+        slow.SetResult();
+        await stopping;
+
+        var (sent, leased) = await CountAsync(herald);
+        Assert.Equal(receiver.Received.Count, sent); // what was sent has its outcome written
+        Assert.Equal(0, leased); // and nothing is left leased to the stopped node
+        await herald.DropStorageAsync();
+    }
+
+    /// <summary>Claims as usual until <see cref="Stall"/>; then the next claim waits for the stop and fails as SQLite does on a lock.</summary>
+    private sealed class StallingClaims(Db db, TimeProvider time, StoreClock clock) : DeliveryStore(db, time, clock)
+    {
+        public volatile bool Stall;
+        public TaskCompletionSource Stalled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Failed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(string node, int take, Func<string, int> headroom, TimeSpan lease,
+            int rotate, CancellationToken ct)
+        {
+            if (!Stall) return await base.ClaimAsync(node, take, headroom, lease, rotate, ct);
+            var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using (ct.Register(() => stopped.TrySetResult()))
+            {
+                Stalled.TrySetResult();
+                await stopped.Task;
+            }
+            Failed.TrySetResult();
+            throw new Microsoft.Data.Sqlite.SqliteException("SQLite Error 5: 'database is locked'.", 5);
+        }
+    }
+
     [Theory, MemberData(nameof(Stores.All), MemberType = typeof(Stores))]
     public async Task After_erasure_returns_nothing_erased_is_sent_and_outcomes_of_erased_deliveries_are_dropped_quietly(string store)
     {
