@@ -46,6 +46,33 @@ public sealed class SqliteWriterTests
     }
 
     [Fact]
+    public async Task Parameters_are_bound_under_the_name_the_SQL_writes_and_others_are_left_to_the_driver()
+    {
+        // Dapper names parameters bare ("a"); bound as "@a" the driver finds each with one search instead of four.
+        Assert.Equal("@a", CachingSqliteConnection.NameAsWritten("INSERT INTO t (a, b) VALUES (@a, @b)", "a", null));
+        Assert.Equal("@Id", CachingSqliteConnection.NameAsWritten("UPDATE t SET b = 'x' WHERE a = @Id", "Id", null));
+        // Not written with "@" as a whole name, or written with another prefix too: left as it is, for the driver's own search.
+        Assert.Equal("Id", CachingSqliteConnection.NameAsWritten("SELECT @IdempotencyKey", "Id", null));
+        Assert.Equal("b", CachingSqliteConnection.NameAsWritten("SELECT $b", "b", null));
+        Assert.Equal("b", CachingSqliteConnection.NameAsWritten("SELECT @b, :b", "b", null));
+        Assert.Equal("@b", CachingSqliteConnection.NameAsWritten("SELECT @a", "@b", null));
+
+        await using var connection = await OpenAsync();
+        // Each value lands where the SQL puts it, whatever prefix the SQL uses, run once and again from the cached statement.
+        for (var run = 0; run < 2; run++)
+        {
+            await connection.ExecuteAsync("INSERT INTO t (a, b) VALUES (@a, $b)", new { a = 10 + run, b = $"d{run}" });
+            await connection.ExecuteAsync("INSERT INTO t (a, b) VALUES (:a, @bb)", new { a = 20 + run, bb = $"c{run}" });
+        }
+        Assert.Equal(["d0", "c0", "d1", "c1"], (await connection.QueryAsync<string>("SELECT b FROM t WHERE a IN (10, 11, 20, 21) ORDER BY rowid")).ToList());
+        await using var command = ((System.Data.Common.DbConnection)connection).CreateCommand(); // as Dapper asks for one
+        command.CommandText = "SELECT b FROM t WHERE a = @a AND b = $b";
+        var (a, b) = (command.CreateParameter(), command.CreateParameter());
+        (a.ParameterName, b.ParameterName) = ("a", "b");
+        Assert.Equal(("@a", "b"), (a.ParameterName, b.ParameterName));
+    }
+
+    [Fact]
     public async Task A_statement_in_use_is_not_handed_out_again()
     {
         await using var connection = await OpenAsync();
