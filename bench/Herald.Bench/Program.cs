@@ -29,13 +29,27 @@ public static class BenchMain
             if (results.Count > 1) foreach (var r in results) if (r.Drain is { } d) Console.WriteLine(d.MarkdownRow(r));
             Console.WriteLine(drain.MarkdownRow(result, results.Count > 1 ? $"median of {results.Count}" : null));
         }
-        var file = options.Out ?? Path.Combine("bench", "results", $"{options.Store}-n{options.Events}-k{options.Destinations}{(options.IngestOnly ? "-ingest" : "")}.json");
+        var file = options.Out ?? Path.Combine(ResultsDirectory, $"{options.Store}-n{options.Events}-k{options.Destinations}{(options.IngestOnly ? "-ingest" : "")}.json");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(results.Count == 1 ? (object)result : new { median = result, runs = results },
             new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"results: {file}");
         var peerComplete = options.Peer is null || await RunPeerAsync(options, result);
         return !peerComplete ? 2 : options.IngestOnly || results.All(r => (options.DrainOnly || r.Delivered == r.Expected) && (r.Drain is null || r.Drain.Delivered == r.Expected)) ? 0 : 2;
+    }
+
+    /// <summary>
+    /// bench/results at the repository's root, found upward from where the bench runs: `dotnet run --project bench/Herald.Bench`
+    /// runs it in its project folder, where a relative bench/results would be a second, stray results folder.
+    /// </summary>
+    private static string ResultsDirectory
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+                if (Directory.Exists(Path.Combine(dir.FullName, "bench", "Herald.Bench"))) return Path.Combine(dir.FullName, "bench", "results");
+            return Path.Combine("bench", "results");
+        }
     }
 
     /// <summary>The peer (--peer hangfire) on its own receivers, beside Herald's result when there is one; true when it delivered all.</summary>
@@ -53,7 +67,7 @@ public static class BenchMain
         // (Herald's store and N), or peer-hangfire-n<N>-k<K>.json (the peer's N) with --peer-only.
         var file = options.Out is { } output
             ? herald is null ? output : Path.ChangeExtension(output, null) + $"-peer-{options.Peer}.json"
-            : Path.Combine("bench", "results", herald is null
+            : Path.Combine(ResultsDirectory, herald is null
                 ? $"peer-{options.Peer}-n{peer.Events}-k{options.Destinations}.json"
                 : $"peer-{options.Peer}-{herald.Store}-n{herald.Events}-k{options.Destinations}.json");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
@@ -70,7 +84,7 @@ public static class BenchMain
         Console.WriteLine();
         Console.WriteLine(BrokerBenchResult.MarkdownHeader);
         foreach (var row in result.MarkdownRows()) Console.WriteLine(row);
-        var file = options.Out ?? Path.Combine("bench", "results", $"{options.Store}-n{options.Events}-k{options.Destinations}-rabbitmq.json");
+        var file = options.Out ?? Path.Combine(ResultsDirectory, $"{options.Store}-n{options.Events}-k{options.Destinations}-rabbitmq.json");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"results: {file}");
