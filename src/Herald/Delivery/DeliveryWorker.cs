@@ -84,7 +84,7 @@ public sealed class DeliveryWorker(
             // statement interrupted, a lock given up). Letting that escape would skip everything below: the grace for sends in
             // flight, their outcomes, and handing back the leases. What the claim took is in hand and is handed back below.
             if (e is not OperationCanceledException)
-                logger.LogDebug("Claiming deliveries ended with {Error} as the worker stopped.", e.GetType().Name);
+                logger.LogWarning("Claiming deliveries failed as the worker stopped ({Error}); what this node holds is handed back.", e.GetType().Name);
         }
 
         // Shutdown: no new work; queued work stays unsent; sends in flight get their grace, then are abandoned.

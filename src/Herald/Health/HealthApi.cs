@@ -16,13 +16,16 @@ namespace Herald.Health;
 /// </summary>
 public static class HealthApi
 {
-    /// <summary>The probe is cancelled after this; a driver that ignores cancellation is not waited for past <see cref="Deadline"/>.</summary>
-    /// <remarks>
-    /// A healthy store answers the probe in milliseconds. The deadline leaves 1 s of the promised 2 s for a loaded machine:
-    /// with the database frozen and publishing still running, the answer itself took 200–450 ms beyond the deadline in the drill.
-    /// </remarks>
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromMilliseconds(800);
-    private static readonly TimeSpan Deadline = TimeSpan.FromMilliseconds(1000);
+    /// <summary>
+    /// How long the probe is given (it is cancelled then), and when the answer goes out whatever the probe does (a driver that
+    /// ignores cancellation is not waited for). Both stay well inside the promised 2 s. On SQLite the probe queues for the
+    /// writer gate behind the node's own writes, so it gets 1.5 s: a busy node is not called unready. On PostgreSQL it gets
+    /// 0.8 s and the answer goes by 1 s: with the server frozen and publishing still running, answers came 200–450 ms after
+    /// their deadline in the drill, so a later deadline read over 2 s.
+    /// </summary>
+    private static (TimeSpan Probe, TimeSpan Deadline) Limits(StoreKind kind) => kind == StoreKind.Sqlite
+        ? (TimeSpan.FromMilliseconds(1500), TimeSpan.FromMilliseconds(1800))
+        : (TimeSpan.FromMilliseconds(800), TimeSpan.FromMilliseconds(1000));
 
     public static void MapHealth(this IEndpointRouteBuilder app)
     {
@@ -41,15 +44,17 @@ public static class HealthApi
                 $"{free} bytes free in the data directory, below Herald__Storage__MinFreeBytes ({minFree}).");
         }
 
+        var (probeTime, deadline) = Limits(db.Kind);
+        var within = $"within {probeTime.TotalSeconds:0.#} s";
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(ProbeTimeout);
+        timeout.CancelAfter(probeTime);
         var probe = ProbeAsync(db, timeout.Token);
-        if (await Task.WhenAny(probe, Task.Delay(Deadline, ct)) != probe)
+        if (await Task.WhenAny(probe, Task.Delay(deadline, ct)) != probe)
         {
             ct.ThrowIfCancellationRequested();
             _ = probe.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted); // observed, finishes on its own
-            logger.LogWarning("Readiness check failed: the database did not answer within 1 s.");
-            return Unready(http, ProblemCodes.DatabaseUnavailable, "The database is not answering.", "The database did not answer within 1 s.");
+            logger.LogWarning("Readiness check failed: the database did not answer {Within}.", within);
+            return Unready(http, ProblemCodes.DatabaseUnavailable, "The database is not answering.", $"The database did not answer {within}.");
         }
         try
         {
@@ -62,9 +67,9 @@ public static class HealthApi
         {
             var frozen = ex is OperationCanceledException || timeout.IsCancellationRequested;
             var reason = StorageFault.Classify(ex) ?? ex.GetType().Name;
-            logger.LogWarning("Readiness check failed: the database {What} ({Error}).", frozen ? "did not answer within 1 s" : "is not reachable", reason);
+            logger.LogWarning("Readiness check failed: the database {What} ({Error}).", frozen ? $"did not answer {within}" : "is not reachable", reason);
             return Unready(http, ProblemCodes.DatabaseUnavailable, frozen ? "The database is not answering." : "The database is not reachable.",
-                frozen ? "The database did not answer within 1 s." : $"The database is not reachable ({reason}).");
+                frozen ? $"The database did not answer {within}." : $"The database is not reachable ({reason}).");
         }
     }
 

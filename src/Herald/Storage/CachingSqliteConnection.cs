@@ -60,6 +60,12 @@ internal sealed class CachingSqliteConnection(string connectionString) : SqliteC
     /// publishing. Named as the SQL writes it, it is one search. Only a name the SQL writes with "@" alone is renamed; any other
     /// is left to Microsoft.Data.Sqlite's own search.
     /// </summary>
+    /// <remarks>
+    /// Renamed when Dapper names it, which is measurably cheaper than renaming at each run. So on this connection Dapper's
+    /// lookups by the bare name miss: a DynamicParameters built from an object and then given an Add of one of its names would
+    /// add that parameter twice. Herald's writes use plain objects (and a DynamicParameters without such a repeat, in the
+    /// pruner); keep it that way here.
+    /// </remarks>
     internal static string NameAsWritten(string sql, string name, Dictionary<string, string>? known)
     {
         if (name.Length == 0 || name[0] is '@' or '$' or ':') return name;

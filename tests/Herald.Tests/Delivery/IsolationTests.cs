@@ -245,7 +245,7 @@ public sealed class IsolationTests
         };
         StallingClaims? claims = null;
         var settings = Settings(receiver, new() { ["Herald:Delivery:PerDestinationConcurrency"] = "2", ["Herald:Delivery:ShutdownGrace"] = "00:00:10" });
-        var herald = await HeraldFactory.CreateAsync(Stores.Sqlite, settings, services => services.AddSingleton<DeliveryStore>(provider =>
+        await using var herald = await HeraldFactory.CreateAsync(Stores.Sqlite, settings, services => services.AddSingleton<DeliveryStore>(provider =>
             claims = new StallingClaims(provider.GetRequiredService<Db>(), provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<StoreClock>())));
         var admin = herald.Admin();
         await admin.CreateDestinationAsync(new { kind = "webhook", url = Url(receiver, "/hook") });
