@@ -71,35 +71,18 @@ public static class Benchmark
         receivers.Reset();
 
         var cpuBefore = node.CpuTime();
-        var publishedAt = new ConcurrentDictionary<string, long>();
-        var publishLatencies = new ConcurrentBag<double>();
         var expected = (long)o.Events * o.Destinations;
-        var started = Stopwatch.GetTimestamp();
-        var published = 0;
-        using var progress = new Timer(_ => Console.WriteLine(
-            $"  {Stopwatch.GetElapsedTime(started).TotalSeconds,6:0.0}s  published {Volatile.Read(ref published),9:N0}/{o.Events:N0}  delivered {receivers.FirstSeen.Count,10:N0}/{expected:N0}"),
-            null, 1000, 1000);
-
-        await Parallel.ForEachAsync(Enumerable.Range(0, o.Events), new ParallelOptions { MaxDegreeOfParallelism = o.Publishers }, async (i, ct) =>
-        {
-            var t0 = Stopwatch.GetTimestamp();
-            var (status, id) = await PublishAsync(client, i, ct);
-            var latency = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-            if (status != 202) throw new HttpRequestException($"publish answered {status}");
-            publishedAt[id] = t0;
-            publishLatencies.Add(latency);
-            Interlocked.Increment(ref published);
-        });
-        var ingestSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        using var publishing = new LivePublishing("", o.Events, expected, receivers);
+        var started = publishing.Started;
+        var ingestSeconds = await publishing.RunAsync(client, o.Events, o.Publishers, "publish");
 
         var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * (o.IngestOnly ? 0 : 600);
         while (receivers.FirstSeen.Count < expected && Stopwatch.GetTimestamp() < deadline) await Task.Delay(20);
         var deliverySeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var cpu = node.CpuTime() - cpuBefore;
-        progress.Change(Timeout.Infinite, Timeout.Infinite);
+        publishing.StopProgress();
 
-        var endToEnd = receivers.FirstSeen.Select(r => publishedAt.TryGetValue(r.Key.EventId, out var t0)
-            ? Stopwatch.GetElapsedTime(t0, r.Value).TotalMilliseconds : double.NaN).Where(x => !double.IsNaN(x)).ToList();
+        var endToEnd = publishing.EndToEnd(receivers);
 
         var delivered = receivers.FirstSeen.Count;
         var duplicates = Interlocked.Read(ref receivers.Duplicates);
@@ -117,7 +100,7 @@ public static class Benchmark
         var result = new BenchResult(
             o.Store, o.Events, o.Destinations, o.Concurrency, Environment.ProcessorCount,
             IngestPerSecond: o.Events / ingestSeconds,
-            PublishP50Ms: Percentile(publishLatencies, 50), PublishP99Ms: Percentile(publishLatencies, 99),
+            PublishP50Ms: Percentile(publishing.Latencies, 50), PublishP99Ms: Percentile(publishing.Latencies, 99),
             Delivered: delivered, Expected: expected, Duplicates: duplicates,
             DeliveriesPerSecond: delivered / deliverySeconds,
             EndToEndP50Ms: Percentile(endToEnd, 50), EndToEndP99Ms: Percentile(endToEnd, 99), EndToEndMaxMs: endToEnd.Count == 0 ? 0 : endToEnd.Max(),

@@ -44,26 +44,10 @@ public static class PeerBenchmark
 
             var cpuBefore = peer.CpuTime();
             var postgresBefore = ProcessStats.PostgresBackends(databaseName);
-            var publishedAt = new ConcurrentDictionary<string, long>();
-            var publishLatencies = new ConcurrentBag<double>();
             var expected = (long)events * o.Destinations;
-            var started = Stopwatch.GetTimestamp();
-            var published = 0;
-            using var progress = new Timer(_ => Console.WriteLine(
-                $"  peer {Stopwatch.GetElapsedTime(started).TotalSeconds,6:0.0}s  published {Volatile.Read(ref published),9:N0}/{events:N0}  delivered {receivers.FirstSeen.Count,10:N0}/{expected:N0}"),
-                null, 1000, 1000);
-
-            await Parallel.ForEachAsync(Enumerable.Range(0, events), new ParallelOptions { MaxDegreeOfParallelism = o.Publishers }, async (i, ct) =>
-            {
-                var t0 = Stopwatch.GetTimestamp();
-                var (status, id) = await Benchmark.PublishAsync(client, i, ct);
-                var latency = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-                if (status != 202) throw new HttpRequestException($"peer publish answered {status}");
-                publishedAt[id] = t0;
-                publishLatencies.Add(latency);
-                Interlocked.Increment(ref published);
-            });
-            var ingestSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            using var publishing = new LivePublishing("peer ", events, expected, receivers);
+            var started = publishing.Started;
+            var ingestSeconds = await publishing.RunAsync(client, events, o.Publishers, "peer publish");
 
             var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 600;
             while (receivers.FirstSeen.Count < expected && Stopwatch.GetTimestamp() < deadline && !peer.HasExited) await Task.Delay(20);
@@ -71,16 +55,15 @@ public static class PeerBenchmark
             var cpu = peer.CpuTime() - cpuBefore;
             var postgresCpu = ProcessStats.PostgresBackends(databaseName)
                 .Sum(b => (b.Value - postgresBefore.GetValueOrDefault(b.Key)).TotalSeconds);
-            progress.Change(Timeout.Infinite, Timeout.Infinite);
+            publishing.StopProgress();
             if (receivers.FirstSeen.Count < expected)
                 Console.WriteLine($"peer: only {receivers.FirstSeen.Count:N0} of {expected:N0} deliveries arrived{(peer.HasExited ? " (the peer exited)" : " within 600 s")}");
 
-            var endToEnd = receivers.FirstSeen.Select(r => publishedAt.TryGetValue(r.Key.EventId, out var t0)
-                ? Stopwatch.GetElapsedTime(t0, r.Value).TotalMilliseconds : double.NaN).Where(x => !double.IsNaN(x)).ToList();
+            var endToEnd = publishing.EndToEnd(receivers);
             var delivered = receivers.FirstSeen.Count;
             return new PeerResult("hangfire",
                 IngestPerSecond: events / ingestSeconds,
-                PublishP50Ms: Benchmark.Percentile(publishLatencies, 50), PublishP99Ms: Benchmark.Percentile(publishLatencies, 99),
+                PublishP50Ms: Benchmark.Percentile(publishing.Latencies, 50), PublishP99Ms: Benchmark.Percentile(publishing.Latencies, 99),
                 Delivered: delivered, Expected: expected, Duplicates: Interlocked.Read(ref receivers.Duplicates),
                 DeliveriesPerSecond: delivered / deliverySeconds,
                 EndToEndP50Ms: Benchmark.Percentile(endToEnd, 50), EndToEndP99Ms: Benchmark.Percentile(endToEnd, 99),
